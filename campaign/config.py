@@ -1,0 +1,116 @@
+"""Settings from the environment, with embedded defaults that need no account and no server.
+
+Every setting the app reads is declared here once, documented in the README's configuration
+table, and checked at start-up so a typo fails fast instead of at the first send.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "instance"
+
+MAIL_TRANSPORTS = ("outbox", "mailgun")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the app cannot run with."""
+
+
+def _env(environ: Mapping[str, str], name: str, default: str = "") -> str:
+    return environ.get(name, default).strip()
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = _env(environ, name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def load_secret_key(data_dir: Path) -> str:
+    """Read the key kept in the data directory, creating it on first start.
+
+    A generated key survives restarts (so sessions do) without anyone having to choose one.
+    """
+    path = data_dir / "secret_key"
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    environ = os.environ if environ is None else environ
+    data_dir = Path(_env(environ, "CAMPAIGN_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
+    database_url = _env(environ, "DATABASE_URL") or f"sqlite:///{data_dir / 'campaign.db'}"
+    return {
+        "CAMPAIGN_DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": _env(environ, "SECRET_KEY"),
+        "MAIL_TRANSPORT": _env(environ, "MAIL_TRANSPORT", "outbox").lower(),
+        "MAIL_FROM_NAME": _env(environ, "MAIL_FROM_NAME", "FOI Campaign"),
+        "MAILGUN_API_KEY": _env(environ, "MAILGUN_API_KEY"),
+        "MAILGUN_DOMAIN": _env(environ, "MAILGUN_DOMAIN"),
+        "MAILGUN_API_URL": _env(environ, "MAILGUN_API_URL", "https://api.mailgun.net"),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": _env(environ, "MAILGUN_WEBHOOK_SIGNING_KEY"),
+        "REDIS_URL": _env(environ, "REDIS_URL"),
+        "AUTHORITY_IMPORT_MAX_ROWS": _int(environ, "AUTHORITY_IMPORT_MAX_ROWS", 20_000),
+        "MAX_CONTENT_LENGTH": _int(environ, "MAX_UPLOAD_MB", 25) * 1024 * 1024,
+        "SESSION_COOKIE_SECURE": _env(environ, "SESSION_COOKIE_SECURE").lower()
+        in ("1", "true", "yes"),
+    }
+
+
+def finalise(config: dict[str, Any]) -> dict[str, Any]:
+    """Fill derived settings and reject impossible combinations."""
+    data_dir = Path(config["CAMPAIGN_DATA_DIR"])
+    config.setdefault("FILES_DIR", str(data_dir / "files"))
+    config.setdefault("OUTBOX_DIR", str(data_dir / "outbox"))
+    config.setdefault("QUEUE_PATH", str(data_dir / "queue.db"))
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(config["DATABASE_URL"]))
+    config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = load_secret_key(data_dir)
+
+    if config["MAIL_TRANSPORT"] not in MAIL_TRANSPORTS:
+        raise ConfigError(
+            f"MAIL_TRANSPORT must be one of {', '.join(MAIL_TRANSPORTS)}, "
+            f"not {config['MAIL_TRANSPORT']!r}"
+        )
+    if config["MAIL_TRANSPORT"] == "mailgun":
+        missing = [k for k in ("MAILGUN_API_KEY", "MAILGUN_DOMAIN") if not config.get(k)]
+        if missing:
+            raise ConfigError(f"MAIL_TRANSPORT=mailgun needs {' and '.join(missing)}")
+    url = config["DATABASE_URL"]
+    if not (url.startswith("sqlite") or url.startswith("postgresql")):
+        raise ConfigError(f"DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL: {url!r}")
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        raise ConfigError("DATABASE_URL for PostgreSQL must name the driver: postgresql+psycopg://")
+    return config
+
+
+def engine_options(database_url: str) -> dict[str, Any]:
+    """Connection settings per database: SQLite waits for locks instead of failing at once."""
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}

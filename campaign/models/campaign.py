@@ -1,0 +1,77 @@
+"""A campaign: one request text, its numbered questions, sent to many authorities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from campaign.domain.law import LawCode
+from campaign.domain.vocabulary import CampaignStatus
+from campaign.models.base import Base, Timestamped
+
+if TYPE_CHECKING:
+    from campaign.models.request import Request
+    from campaign.models.user import User
+
+
+class Campaign(Timestamped, Base):
+    __tablename__ = "campaign"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    subject_template: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    body_template: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # None: each authority's own law (FOIA or FOISA); "eir" sends everything under the EIR.
+    law_override: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    status: so.Mapped[str] = so.mapped_column(
+        sa.String(16), default=CampaignStatus.DRAFT.value, index=True
+    )
+    # Incremented when a live campaign's letter is edited; each sent Message keeps its text.
+    letter_version: so.Mapped[int] = so.mapped_column(default=1)
+    is_public: so.Mapped[bool] = so.mapped_column(default=False)
+    is_demo: so.Mapped[bool] = so.mapped_column(default=False)
+    launched_at: so.Mapped[datetime | None]
+    created_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+
+    created_by: so.Mapped[User | None] = so.relationship()
+    questions: so.Mapped[list[Question]] = so.relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="Question.position"
+    )
+    requests: so.Mapped[list[Request]] = so.relationship(
+        back_populates="campaign", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @so.validates("status")
+    def _check_status(self, _key: str, value: str) -> str:
+        return CampaignStatus(value).value
+
+    @so.validates("law_override")
+    def _check_law(self, _key: str, value: str | None) -> str | None:
+        return None if value is None else LawCode(value).value
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.slug}>"
+
+
+class Question(Base):
+    """One numbered part of the request; replies are aligned to these."""
+
+    __tablename__ = "question"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "position"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    campaign_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    position: so.Mapped[int]  # 1-based, as printed in the letter
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    short_label: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
+
+    campaign: so.Mapped[Campaign] = so.relationship(back_populates="questions")

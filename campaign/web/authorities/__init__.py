@@ -1,0 +1,1 @@
+"""Authorities: the list with filters, the edit form, and CSV import."""

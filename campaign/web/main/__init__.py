@@ -1,0 +1,1 @@
+"""Home and the top-level lists: campaigns, inbox, dashboards."""

@@ -6,7 +6,7 @@ from flask import Flask, abort, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from campaign.extensions import db
+from campaign.extensions import db, login_manager
 
 # Endpoints anyone may reach: sign-in itself, static files, and (later) public pages and webhooks.
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
@@ -34,7 +34,7 @@ def register_blueprints(app: Flask) -> None:
         if endpoint in PUBLIC_ENDPOINTS or request.blueprint in PUBLIC_BLUEPRINTS:
             return None
         if not current_user.is_authenticated:
-            return app.extensions["login_manager"].unauthorized()
+            return login_manager.unauthorized()
         if (
             request.method not in SAFE_METHODS
             and not current_user.can_edit

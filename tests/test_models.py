@@ -103,9 +103,7 @@ def test_vocabulary_fields_refuse_unknown_words(model, field, bad):
 
 
 def test_events_keep_their_detail(one_request):
-    db.session.add(
-        Event(request_id=one_request.id, kind="status_changed", detail={"why": "test"})
-    )
+    db.session.add(Event(request_id=one_request.id, kind="status_changed", detail={"why": "test"}))
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Request, one_request.id).events[0].detail == {"why": "test"}

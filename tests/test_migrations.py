@@ -58,3 +58,39 @@ def test_foreign_keys_are_enforced(make_app):
             db.session.rollback()
         else:  # pragma: no cover - the assertion explains the failure
             raise AssertionError("a request for a missing authority was stored")
+
+
+def test_upgrade_keeps_existing_rows(make_app):
+    """A database with data from the first release upgrades in place, rows intact."""
+    from campaign.models import Request
+
+    app = make_app(create_tables=False)
+    with app.app_context():
+        upgrade(revision="05c7580c458d")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO authority (name, normalised_name, short_name, alt_names, region,"
+                    " authority_type, law, website, created_at)"
+                    " VALUES ('A', 'a', '', '', '', '', 'foia', '', CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO campaign (slug, title, description, subject_template,"
+                    " body_template, status, letter_version, is_public, is_demo, created_at)"
+                    " VALUES ('c', 'C', '', '', '', 'draft', 1, false, false, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO request (campaign_id, authority_id, token, status,"
+                    " status_changed_at, law, letter_version, created_at)"
+                    " VALUES (1, 1, 'tok', 'queued', CURRENT_TIMESTAMP, 'foia', 1,"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade()
+        request = db.session.scalar(sa.select(Request))
+        assert request.send_attempts == 0 and request.campaign.target_filter == {}
+        assert _schema_diff() == []

@@ -3,8 +3,8 @@
 from campaign.models.answer import Answer, Mention
 from campaign.models.authority import Authority, AuthorityTag
 from campaign.models.base import Base
-from campaign.models.campaign import Campaign, Question
-from campaign.models.event import Event
+from campaign.models.campaign import Campaign, LetterVersion, Question
+from campaign.models.event import Event, WebhookNonce
 from campaign.models.message import Attachment, Message
 from campaign.models.request import Request
 from campaign.models.user import User
@@ -17,9 +17,11 @@ __all__ = [
     "Base",
     "Campaign",
     "Event",
+    "LetterVersion",
     "Mention",
     "Message",
     "Question",
     "Request",
     "User",
+    "WebhookNonce",
 ]

@@ -36,11 +36,17 @@ class Campaign(Timestamped, Base):
     is_public: so.Mapped[bool] = so.mapped_column(default=False)
     is_demo: so.Mapped[bool] = so.mapped_column(default=False)
     launched_at: so.Mapped[datetime | None]
+    # Which authorities the campaign goes to: {"nations": [...], "types": [...], "tags": [...],
+    # "authority_ids": [...]}; empty lists mean "any".
+    target_filter: so.Mapped[dict[str, list]] = so.mapped_column(sa.JSON, default=dict)
     created_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
 
     created_by: so.Mapped[User | None] = so.relationship()
+    letter_versions: so.Mapped[list[LetterVersion]] = so.relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="LetterVersion.version"
+    )
     questions: so.Mapped[list[Question]] = so.relationship(
         back_populates="campaign", cascade="all, delete-orphan", order_by="Question.position"
     )
@@ -75,3 +81,24 @@ class Question(Base):
     short_label: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
 
     campaign: so.Mapped[Campaign] = so.relationship(back_populates="questions")
+
+
+class LetterVersion(Timestamped, Base):
+    """The letter as it stood when a version was launched; later edits make a new version."""
+
+    __tablename__ = "letter_version"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "version"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    campaign_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    version: so.Mapped[int]
+    subject_template: so.Mapped[str] = so.mapped_column(sa.String(300))
+    body_template: so.Mapped[str] = so.mapped_column(sa.Text)
+    questions: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+
+    campaign: so.Mapped[Campaign] = so.relationship(back_populates="letter_versions")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -37,3 +38,13 @@ class Event(Timestamped, Base):
 
     request: so.Mapped[Request | None] = so.relationship(back_populates="events")
     user: so.Mapped[User | None] = so.relationship()
+
+
+class WebhookNonce(Base):
+    """Tokens of signed webhooks already accepted, so a replayed post is refused."""
+
+    __tablename__ = "webhook_nonce"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token: so.Mapped[str] = so.mapped_column(sa.String(128), unique=True)
+    signed_at: so.Mapped[datetime] = so.mapped_column(index=True)

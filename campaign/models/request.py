@@ -43,6 +43,10 @@ class Request(Timestamped, Base):
     letter_version: so.Mapped[int] = so.mapped_column(default=1)
     # The address the letter went to, kept even if the authority's address changes later.
     sent_to: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    # Set by the worker that is sending the letter, before the transport is called: a claim
+    # with no recorded outcome is reconciled with the transport, never blindly resent.
+    send_claimed_at: so.Mapped[datetime | None]
+    send_attempts: so.Mapped[int] = so.mapped_column(default=0)
     sent_at: so.Mapped[datetime | None]
     delivered_at: so.Mapped[datetime | None]
     due_on: so.Mapped[date | None] = so.mapped_column(index=True)

@@ -65,11 +65,17 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "SECRET_KEY": _env(environ, "SECRET_KEY"),
         "MAIL_TRANSPORT": _env(environ, "MAIL_TRANSPORT", "outbox").lower(),
         "MAIL_FROM_NAME": _env(environ, "MAIL_FROM_NAME", "FOI Campaign"),
+        # Replies come back to foi+<token>@MAIL_DOMAIN (defaults to the Mailgun domain).
+        "MAIL_DOMAIN": _env(environ, "MAIL_DOMAIN") or _env(environ, "MAILGUN_DOMAIN"),
         "MAILGUN_API_KEY": _env(environ, "MAILGUN_API_KEY"),
         "MAILGUN_DOMAIN": _env(environ, "MAILGUN_DOMAIN"),
         "MAILGUN_API_URL": _env(environ, "MAILGUN_API_URL", "https://api.mailgun.net"),
         "MAILGUN_WEBHOOK_SIGNING_KEY": _env(environ, "MAILGUN_WEBHOOK_SIGNING_KEY"),
         "REDIS_URL": _env(environ, "REDIS_URL"),
+        "MAILGUN_TIMEOUT_SECONDS": _int(environ, "MAILGUN_TIMEOUT_SECONDS", 30),
+        # Sending pace: letters per minute overall and per recipient mail domain.
+        "SEND_RATE_PER_MINUTE": _int(environ, "SEND_RATE_PER_MINUTE", 300),
+        "SEND_RATE_PER_DOMAIN_PER_MINUTE": _int(environ, "SEND_RATE_PER_DOMAIN_PER_MINUTE", 20),
         "AUTHORITY_IMPORT_MAX_ROWS": _int(environ, "AUTHORITY_IMPORT_MAX_ROWS", 20_000),
         "MAX_CONTENT_LENGTH": _int(environ, "MAX_UPLOAD_MB", 25) * 1024 * 1024,
         "SESSION_COOKIE_SECURE": _env(environ, "SESSION_COOKIE_SECURE").lower()
@@ -83,6 +89,8 @@ def finalise(config: dict[str, Any]) -> dict[str, Any]:
     config.setdefault("FILES_DIR", str(data_dir / "files"))
     config.setdefault("OUTBOX_DIR", str(data_dir / "outbox"))
     config.setdefault("QUEUE_PATH", str(data_dir / "queue.db"))
+    if not config.get("MAIL_DOMAIN"):
+        config["MAIL_DOMAIN"] = config.get("MAILGUN_DOMAIN") or "foi-campaign.localhost"
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(config["DATABASE_URL"]))
     config.setdefault("SESSION_COOKIE_HTTPONLY", True)

@@ -9,7 +9,7 @@ from campaign.web.auth.views import SIGN_IN_FAILED
 
 
 def test_pages_redirect_to_sign_in_when_signed_out(client):
-    for path in ["/", "/campaigns", "/authorities/", "/inbox", "/dashboards"]:
+    for path in ["/", "/campaigns/", "/authorities/", "/inbox", "/dashboards"]:
         response = client.get(path)
         assert response.status_code == 302, path
         assert "/login" in response.headers["Location"]
@@ -23,7 +23,7 @@ def test_sign_in_page_is_public_and_has_a_csrf_token(client):
 
 def test_owner_signs_in_and_reaches_every_section(auth, client):
     auth.login("owner")
-    for path in ["/campaigns", "/authorities/", "/inbox", "/dashboards"]:
+    for path in ["/campaigns/", "/authorities/", "/inbox", "/dashboards"]:
         assert client.get(path).status_code == 200, path
 
 
@@ -40,7 +40,7 @@ def test_sign_in_returns_to_the_page_asked_for(forms, make_user, client):
 def test_sign_in_never_redirects_off_site(forms, make_user, target):
     email, password = make_user("editor")
     response = forms.submit(f"/login?next={target}", {"email": email, "password": password})
-    assert response.headers["Location"] == "/campaigns" or response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/campaigns/" or response.headers["Location"] == "/"
 
 
 def test_wrong_password_and_unknown_user_get_the_same_refusal(forms, make_user, client):
@@ -50,7 +50,7 @@ def test_wrong_password_and_unknown_user_get_the_same_refusal(forms, make_user, 
     assert wrong.status_code == unknown.status_code == 401
     assert SIGN_IN_FAILED in wrong.get_data(as_text=True)
     assert SIGN_IN_FAILED in unknown.get_data(as_text=True)
-    assert client.get("/campaigns").status_code == 302  # still signed out
+    assert client.get("/campaigns/").status_code == 302  # still signed out
 
 
 def test_sign_in_is_case_insensitive_on_email(forms, make_user):
@@ -77,7 +77,7 @@ def test_sign_in_without_csrf_token_is_refused(client, make_user):
     response = client.post("/login", data={"email": email, "password": password})
     assert response.status_code == 400
     assert "security token" in response.get_data(as_text=True)
-    assert client.get("/campaigns").status_code == 302
+    assert client.get("/campaigns/").status_code == 302
 
 
 def test_empty_sign_in_form_is_refused_with_field_errors(forms):
@@ -90,9 +90,9 @@ def test_sign_out_needs_a_post_with_token(auth, client, forms):
     auth.login("viewer")
     assert client.get("/logout").status_code == 405
     assert client.post("/logout").status_code == 400  # no token: still signed in
-    assert client.get("/campaigns").status_code == 200
-    forms.submit("/logout", page="/campaigns")
-    assert client.get("/campaigns").status_code == 302
+    assert client.get("/campaigns/").status_code == 200
+    forms.submit("/logout", page="/campaigns/")
+    assert client.get("/campaigns/").status_code == 302
 
 
 def _writable_urls(app) -> list[str]:
@@ -108,7 +108,7 @@ def _writable_urls(app) -> list[str]:
 def test_viewer_can_read_but_every_change_is_forbidden(app, auth, client, forms):
     auth.login("viewer")
     assert client.get("/authorities/").status_code == 200
-    token = forms.token("/campaigns")
+    token = forms.token("/campaigns/")
     urls = _writable_urls(app)
     assert urls, "the app has no forms to protect"
     for url in urls:

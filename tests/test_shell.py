@@ -10,9 +10,9 @@ from campaign.config import PROJECT_ROOT
 
 def test_navigation_links_every_section(auth, client):
     auth.login("editor")
-    html = client.get("/campaigns").get_data(as_text=True)
+    html = client.get("/campaigns/").get_data(as_text=True)
     for href, label in [
-        ("/campaigns", "Campaigns"),
+        ("/campaigns/", "Campaigns"),
         ("/authorities/", "Authorities"),
         ("/inbox", "Inbox"),
         ("/dashboards", "Dashboards"),

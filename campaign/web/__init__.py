@@ -19,11 +19,15 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 def register_blueprints(app: Flask) -> None:
     from campaign.web.auth.views import bp as auth_bp
     from campaign.web.authorities.views import bp as authorities_bp
+    from campaign.web.campaigns.views import bp as campaigns_bp
     from campaign.web.main.views import bp as main_bp
+    from campaign.web.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(authorities_bp, url_prefix="/authorities")
+    app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
+    app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
 
     @app.before_request
     def require_sign_in():

@@ -23,9 +23,9 @@ def sign_in(page: Page, live_server, password: str | None = None) -> None:
 
 
 def test_a_signed_out_visitor_is_sent_to_sign_in(page: Page, live_server):
-    page.goto(f"{live_server.url}/campaigns")
+    page.goto(f"{live_server.url}/campaigns/")
 
-    expect(page).to_have_url(re.compile(r"/login\?next=%2Fcampaigns$"))
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fcampaigns%2F$"))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_text("Please sign in to see that page.")).to_be_visible()
 
@@ -43,7 +43,7 @@ def test_signing_in_lands_on_campaigns_with_the_navigation_and_signing_out_works
 ):
     sign_in(page, live_server)
 
-    expect(page).to_have_url(f"{live_server.url}/campaigns")
+    expect(page).to_have_url(f"{live_server.url}/campaigns/")
     expect(page.get_by_role("heading", name="Campaigns", level=1)).to_be_visible()
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link")).to_have_text(NAVIGATION)
@@ -53,7 +53,7 @@ def test_signing_in_lands_on_campaigns_with_the_navigation_and_signing_out_works
 
     expect(page).to_have_url(f"{live_server.url}/login")
     expect(page.get_by_text("You are signed out.")).to_be_visible()
-    page.goto(f"{live_server.url}/campaigns")
+    page.goto(f"{live_server.url}/campaigns/")
     expect(page).to_have_url(re.compile(r"/login\?next="))
 
 

@@ -14,7 +14,7 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def home():
-    return redirect(url_for("main.campaigns"))
+    return redirect(url_for("campaigns.index"))
 
 
 def _status_counts() -> dict[int, dict[str, int]]:
@@ -27,12 +27,6 @@ def _status_counts() -> dict[int, dict[str, int]]:
     for campaign_id, status, n in rows:
         counts.setdefault(campaign_id, {})[status] = n
     return counts
-
-
-@bp.route("/campaigns")
-def campaigns():
-    items = db.session.scalars(sa.select(Campaign).order_by(Campaign.created_at.desc())).all()
-    return render_template("main/campaigns.html", campaigns=items, counts=_status_counts())
 
 
 @bp.route("/inbox")

@@ -1,0 +1,1 @@
+"""Campaign authoring: write the letter once, pick targets, preview per authority, launch."""

@@ -1,0 +1,1 @@
+"""Webhooks posted by the mail provider: signed, public (no sign-in), exempt from CSRF."""

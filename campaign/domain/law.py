@@ -51,6 +51,7 @@ _ALIASES = {
     "foisa": LawCode.FOISA,
     "foisa2002": LawCode.FOISA,
     "foi(s)a": LawCode.FOISA,
+    "foi(s)a2002": LawCode.FOISA,
     "fois": LawCode.FOISA,
     "freedomofinformation(scotland)act2002": LawCode.FOISA,
     "eir": LawCode.EIR,

@@ -26,6 +26,11 @@ def register_commands(app: Flask) -> None:
     from campaign.cli_authorities import authorities
 
     app.cli.add_command(authorities)
+    from campaign.cli_sending import requeue_stuck, send, worker
+
+    app.cli.add_command(send)
+    app.cli.add_command(worker)
+    app.cli.add_command(requeue_stuck)
 
 
 @click.group()

@@ -76,6 +76,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         # Sending pace: letters per minute overall and per recipient mail domain.
         "SEND_RATE_PER_MINUTE": _int(environ, "SEND_RATE_PER_MINUTE", 300),
         "SEND_RATE_PER_DOMAIN_PER_MINUTE": _int(environ, "SEND_RATE_PER_DOMAIN_PER_MINUTE", 20),
+        # A send claimed this long ago with no outcome is reconciled (worker presumed dead).
+        "SEND_STALE_CLAIM_SECONDS": _int(environ, "SEND_STALE_CLAIM_SECONDS", 300),
         "AUTHORITY_IMPORT_MAX_ROWS": _int(environ, "AUTHORITY_IMPORT_MAX_ROWS", 20_000),
         "MAX_CONTENT_LENGTH": _int(environ, "MAX_UPLOAD_MB", 25) * 1024 * 1024,
         "SESSION_COOKIE_SECURE": _env(environ, "SESSION_COOKIE_SECURE").lower()

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+# Anything that reads settings at import (the job queue) must not touch the project's instance/.
+os.environ.setdefault("CAMPAIGN_DATA_DIR", tempfile.mkdtemp(prefix="foi-campaign-tests-"))
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +24,7 @@ from flask.testing import FlaskClient
 
 from campaign import create_app
 from campaign.extensions import db as _db
+from campaign.tasks import huey
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -29,6 +34,31 @@ BACKENDS = ["sqlite", "postgresql"]
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if os.environ.get("CI") == "true" and not PG_URL:
         raise pytest.UsageError("CI=true needs TEST_DATABASE_URL: PostgreSQL tests must run in CI")
+
+
+@pytest.fixture(autouse=True)
+def immediate_queue():
+    """Jobs run in-process as they are queued; scheduled ones wait for `run_scheduled`."""
+    huey.immediate = True
+    huey.storage.flush_all()
+    yield huey
+    huey.storage.flush_all()
+
+
+def run_scheduled(queue=huey, rounds: int = 50) -> int:
+    """Run every scheduled job now, as if their time had come, until none are left."""
+    from datetime import datetime, timedelta
+
+    ran = 0
+    for _ in range(rounds):
+        future = datetime.now() + timedelta(days=3650)
+        tasks = queue.read_schedule(future)
+        if not tasks:
+            return ran
+        for task in tasks:
+            queue.execute(task, timestamp=future)
+            ran += 1
+    raise AssertionError("scheduled jobs kept rescheduling themselves")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -69,6 +99,8 @@ def make_app(database: dict[str, Any], tmp_path: Path):
             "SECRET_KEY": "test-secret",
             "CAMPAIGN_DATA_DIR": str(tmp_path / "data"),
             "MAIL_TRANSPORT": "outbox",
+            "SEND_RATE_PER_MINUTE": 100_000,
+            "SEND_RATE_PER_DOMAIN_PER_MINUTE": 100_000,
             **database,
             **settings,
         }

@@ -4,7 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from campaign.models import Campaign
+import sqlalchemy as sa
+from flask import current_app
+
+from campaign.domain.law import LawCode
+from campaign.domain.pacing import plan_send_times
+from campaign.domain.tokens import new_token
+from campaign.domain.vocabulary import CampaignStatus, RequestStatus
+from campaign.extensions import db
+from campaign.models import Authority, Campaign, Request
+from campaign.models.base import utcnow
+from campaign.services.statuses import change_status, record_event
+
+NO_EMAIL = "no FOI email address"
+# Statuses that count as "sent" for the progress bar: everything past the queue.
+_PAST_QUEUE = {s.value for s in RequestStatus} - {
+    RequestStatus.DRAFT.value,
+    RequestStatus.QUEUED.value,
+    RequestStatus.DELIVERY_FAILED.value,
+    RequestStatus.WITHDRAWN.value,
+}
 
 
 @dataclass
@@ -15,11 +34,112 @@ class LaunchResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
+def _law_for(campaign: Campaign, authority: Authority) -> str:
+    return campaign.law_override or authority.law or LawCode.FOIA.value
+
+
 def launch_campaign(campaign: Campaign, user_id: int | None = None) -> LaunchResult:
-    """Create the campaign's Requests and queue them for sending (being written)."""
-    raise NotImplementedError
+    """Create the campaign's Requests and queue them; launching again only adds what is new.
+
+    Targets without an email get a draft Request carrying the reason, so they stay visible and
+    go out on a later launch once an address is added.
+    """
+    from campaign.services.campaigns import select_targets, snapshot_letter
+    from campaign.tasks import enqueue_send
+
+    targets = select_targets(campaign)
+    existing = {
+        r.authority_id: r
+        for r in db.session.scalars(sa.select(Request).where(Request.campaign_id == campaign.id))
+    }
+    result = LaunchResult()
+    to_queue: list[Request] = []
+    now = utcnow()
+
+    for authority in targets.without_email:
+        result.skipped.append((authority.name, NO_EMAIL))
+        if authority.id not in existing:
+            db.session.add(
+                Request(
+                    campaign_id=campaign.id,
+                    authority_id=authority.id,
+                    token=new_token(),
+                    status=RequestStatus.DRAFT.value,
+                    law=_law_for(campaign, authority),
+                    failure_reason=NO_EMAIL,
+                )
+            )
+    for authority in targets.with_email:
+        request = existing.get(authority.id)
+        if request is None:
+            request = Request(
+                campaign_id=campaign.id,
+                authority_id=authority.id,
+                token=new_token(),
+                status=RequestStatus.QUEUED.value,
+                status_changed_at=now,
+                law=_law_for(campaign, authority),
+                sent_to=authority.foi_email,
+            )
+            db.session.add(request)
+            to_queue.append(request)
+        elif request.status == RequestStatus.DRAFT.value:
+            request.sent_to = authority.foi_email
+            request.failure_reason = None
+            change_status(request, RequestStatus.QUEUED, user_id=user_id)
+            to_queue.append(request)
+        else:
+            result.already_launched += 1
+
+    if campaign.status == CampaignStatus.DRAFT.value:
+        campaign.status = CampaignStatus.LIVE.value
+        campaign.launched_at = now
+        snapshot_letter(campaign, user_id)
+    db.session.flush()
+    record_event(
+        "campaign_launched",
+        campaign_id=campaign.id,
+        user_id=user_id,
+        queued=len(to_queue),
+        skipped=len(result.skipped),
+    )
+    db.session.commit()  # requests are durable before any task can look for them
+
+    config = current_app.config
+    times = plan_send_times(
+        [r.sent_to or "" for r in to_queue],
+        now,
+        config["SEND_RATE_PER_MINUTE"],
+        config["SEND_RATE_PER_DOMAIN_PER_MINUTE"],
+    )
+    ids_and_times = [(r.id, at) for r, at in zip(to_queue, times, strict=True)]
+    for request_id, at in ids_and_times:
+        enqueue_send(request_id, eta=None if at <= now else at)
+    result.queued = len(ids_and_times)
+    return result
 
 
 def campaign_progress(campaign: Campaign) -> dict[str, int]:
-    """Counts for the progress bar: total, queued, sent, delivered, failed, skipped (being written)."""
-    raise NotImplementedError
+    """Counts for the progress bar: total, queued, sent, delivered, failed, skipped."""
+    rows = db.session.execute(
+        sa.select(
+            Request.status,
+            sa.func.count(),
+            sa.func.count(Request.delivered_at),
+        )
+        .where(Request.campaign_id == campaign.id)
+        .group_by(Request.status)
+    ).all()
+    progress = {"total": 0, "queued": 0, "sent": 0, "delivered": 0, "failed": 0, "skipped": 0}
+    for status, n, delivered in rows:
+        progress["total"] += n
+        progress["delivered"] += delivered
+        if status == RequestStatus.QUEUED.value:
+            progress["queued"] += n
+        elif status == RequestStatus.DELIVERY_FAILED.value:
+            progress["failed"] += n
+        elif status == RequestStatus.DRAFT.value:
+            progress["skipped"] += n
+        elif status in _PAST_QUEUE:
+            progress["sent"] += n
+    return progress

@@ -22,7 +22,9 @@ def record_event(
     event = Event(
         kind=kind,
         request_id=request.id if request is not None else None,
-        campaign_id=campaign_id if campaign_id is not None else getattr(request, "campaign_id", None),
+        campaign_id=campaign_id
+        if campaign_id is not None
+        else getattr(request, "campaign_id", None),
         user_id=user_id,
         detail=detail,
     )

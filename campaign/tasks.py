@@ -1,0 +1,115 @@
+"""Background jobs. The queue is huey: a SQLite file in the data directory by default, Redis when
+REDIS_URL is set, and immediate (in-process) mode in tests.
+
+Start a worker with `campaign worker` (or `huey_consumer campaign.tasks.huey`).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask, current_app, has_app_context
+from huey import RedisHuey, SqliteHuey, crontab
+from huey.exceptions import RateLimitExceeded
+
+from campaign.config import finalise, settings_from_env
+from campaign.domain.pacing import recipient_domain
+
+log = logging.getLogger(__name__)
+
+
+def _make_huey() -> SqliteHuey | RedisHuey:
+    settings = finalise(settings_from_env())
+    if settings["REDIS_URL"]:
+        return RedisHuey("foi-campaign", url=settings["REDIS_URL"])
+    Path(settings["QUEUE_PATH"]).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("foi-campaign", filename=settings["QUEUE_PATH"], timeout=30)
+
+
+huey = _make_huey()
+_worker_app: Flask | None = None
+
+
+@contextmanager
+def app_context():
+    """The caller's app when there is one (web request, CLI, tests), else the worker's own."""
+    global _worker_app
+    if has_app_context():
+        yield current_app._get_current_object()
+        return
+    if _worker_app is None:
+        from campaign import create_app
+
+        _worker_app = create_app()
+    with _worker_app.app_context():
+        yield _worker_app
+
+
+def transport_for(app: Flask):
+    """One transport per app, created on first use (a Mailgun client keeps its HTTP session)."""
+    from campaign.mail.transports import transport_from_config
+
+    if "transport" not in app.extensions:
+        app.extensions["transport"] = transport_from_config(app.config)
+    return app.extensions["transport"]
+
+
+def retry_delay_seconds(attempts: int) -> int:
+    """30 s, 1 min, 2 min ... capped at an hour."""
+    return min(30 * 2 ** max(attempts - 1, 0), 3600)
+
+
+def enqueue_send(request_id: int, eta: datetime | None = None) -> None:
+    if eta is None:
+        send_request_task(request_id)
+    else:
+        send_request_task.schedule((request_id,), eta=eta)
+
+
+def _respect_rates(app: Flask, to_address: str) -> None:
+    """Shared counters in the queue's storage hold every worker to the configured rates."""
+    per_domain = app.config["SEND_RATE_PER_DOMAIN_PER_MINUTE"]
+    overall = app.config["SEND_RATE_PER_MINUTE"]
+    huey.rate_limit(f"send:{recipient_domain(to_address)}", per_domain, 60).acquire()
+    huey.rate_limit("send:all", overall, 60).acquire()
+
+
+@huey.task(name="send_request")
+def send_request_task(request_id: int) -> str:
+    from campaign.extensions import db
+    from campaign.models import Request
+    from campaign.services.sending import SendOutcome, send_request, stale_claim
+
+    with app_context() as app:
+        request = db.session.get(Request, request_id)
+        if request is None:
+            return "missing"
+        try:
+            _respect_rates(app, request.sent_to or "")
+        except RateLimitExceeded as limited:
+            send_request_task.schedule((request_id,), delay=max(int(limited.delay), 1))
+            return "throttled"
+        report = send_request(request_id, transport_for(app))
+        if report.outcome == SendOutcome.RETRY:
+            send_request_task.schedule((request_id,), delay=retry_delay_seconds(report.attempts))
+        elif report.outcome == SendOutcome.UNKNOWN:
+            # Give the provider's event log time to show whether it was accepted.
+            send_request_task.schedule((request_id,), delay=int(stale_claim().total_seconds()) + 30)
+        return report.outcome.value
+
+
+@huey.periodic_task(crontab(minute="*/5"), name="requeue_stuck_sends")
+def requeue_stuck_sends() -> int:
+    """Re-queue sends a killed worker left behind; the claim makes duplicates harmless."""
+    from campaign.services.sending import stuck_requests
+
+    with app_context():
+        ids = stuck_requests()
+    for request_id in ids:
+        send_request_task(request_id)
+    if ids:
+        log.info("re-queued %d stuck sends", len(ids))
+    return len(ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +18,7 @@ def test_recipient_domain_ignores_case_and_local_part():
 def test_letters_to_one_shared_gateway_are_spaced_by_the_domain_rate():
     addresses = [f"foi{i}@gateway.gov.uk" for i in range(5)]
     times = plan_send_times(addresses, START, per_minute=600, per_domain_per_minute=20)
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     assert times[0] == START and gaps == [3.0] * 4
 
 

@@ -76,6 +76,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         # Sending pace: letters per minute overall and per recipient mail domain.
         "SEND_RATE_PER_MINUTE": _int(environ, "SEND_RATE_PER_MINUTE", 300),
         "SEND_RATE_PER_DOMAIN_PER_MINUTE": _int(environ, "SEND_RATE_PER_DOMAIN_PER_MINUTE", 20),
+        # First wait before retrying a send the provider refused for now (429/5xx); doubles.
+        "SEND_RETRY_BASE_SECONDS": _int(environ, "SEND_RETRY_BASE_SECONDS", 30),
         # A send claimed this long ago with no outcome is reconciled (worker presumed dead).
         "SEND_STALE_CLAIM_SECONDS": _int(environ, "SEND_STALE_CLAIM_SECONDS", 300),
         "AUTHORITY_IMPORT_MAX_ROWS": _int(environ, "AUTHORITY_IMPORT_MAX_ROWS", 20_000),
@@ -111,6 +113,8 @@ def finalise(config: dict[str, Any]) -> dict[str, Any]:
         missing = [k for k in ("MAILGUN_API_KEY", "MAILGUN_DOMAIN") if not config.get(k)]
         if missing:
             raise ConfigError(f"MAIL_TRANSPORT=mailgun needs {' and '.join(missing)}")
+    if not 1 <= config.get("MAILGUN_TIMEOUT_SECONDS", 30) <= 300:
+        raise ConfigError("MAILGUN_TIMEOUT_SECONDS must be between 1 and 300")
     url = config["DATABASE_URL"]
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise ConfigError(f"DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL: {url!r}")

@@ -24,9 +24,10 @@ log = logging.getLogger(__name__)
 def _make_huey() -> SqliteHuey | RedisHuey:
     settings = finalise(settings_from_env())
     if settings["REDIS_URL"]:
-        return RedisHuey("foi-campaign", url=settings["REDIS_URL"])
+        return RedisHuey("foi-campaign", url=settings["REDIS_URL"], results=False)
     Path(settings["QUEUE_PATH"]).parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("foi-campaign", filename=settings["QUEUE_PATH"], timeout=30)
+    # Jobs record their outcomes in the database; the queue keeps no results.
+    return SqliteHuey("foi-campaign", filename=settings["QUEUE_PATH"], timeout=30, results=False)
 
 
 huey = _make_huey()
@@ -57,9 +58,9 @@ def transport_for(app: Flask):
     return app.extensions["transport"]
 
 
-def retry_delay_seconds(attempts: int) -> int:
-    """30 s, 1 min, 2 min ... capped at an hour."""
-    return min(30 * 2 ** max(attempts - 1, 0), 3600)
+def retry_delay_seconds(attempts: int, base: int = 30) -> int:
+    """base, 2 x base, 4 x base ... capped at an hour."""
+    return min(base * 2 ** max(attempts - 1, 0), 3600)
 
 
 def enqueue_send(request_id: int, eta: datetime | None = None) -> None:
@@ -94,7 +95,10 @@ def send_request_task(request_id: int) -> str:
             return "throttled"
         report = send_request(request_id, transport_for(app))
         if report.outcome == SendOutcome.RETRY:
-            send_request_task.schedule((request_id,), delay=retry_delay_seconds(report.attempts))
+            send_request_task.schedule(
+                (request_id,),
+                delay=retry_delay_seconds(report.attempts, app.config["SEND_RETRY_BASE_SECONDS"]),
+            )
         elif report.outcome == SendOutcome.UNKNOWN:
             # Give the provider's event log time to show whether it was accepted.
             send_request_task.schedule((request_id,), delay=int(stale_claim().total_seconds()) + 30)

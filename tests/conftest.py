@@ -45,20 +45,24 @@ def immediate_queue():
     huey.storage.flush_all()
 
 
-def run_scheduled(queue=huey, rounds: int = 50) -> int:
+@pytest.fixture
+def run_scheduled():
     """Run every scheduled job now, as if their time had come, until none are left."""
     from datetime import datetime, timedelta
 
-    ran = 0
-    for _ in range(rounds):
-        future = datetime.now() + timedelta(days=3650)
-        tasks = queue.read_schedule(future)
-        if not tasks:
-            return ran
-        for task in tasks:
-            queue.execute(task, timestamp=future)
-            ran += 1
-    raise AssertionError("scheduled jobs kept rescheduling themselves")
+    def run(rounds: int = 50) -> int:
+        ran = 0
+        for _ in range(rounds):
+            future = datetime.now() + timedelta(days=3650)
+            tasks = huey.read_schedule(future)
+            if not tasks:
+                return ran
+            for task in tasks:
+                huey.execute(task, timestamp=future)
+                ran += 1
+        raise AssertionError("scheduled jobs kept rescheduling themselves")
+
+    return run
 
 
 @pytest.fixture(params=BACKENDS)

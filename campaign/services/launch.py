@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -113,8 +114,9 @@ def launch_campaign(campaign: Campaign, user_id: int | None = None) -> LaunchRes
         config["SEND_RATE_PER_DOMAIN_PER_MINUTE"],
     )
     ids_and_times = [(r.id, at) for r, at in zip(to_queue, times, strict=True)]
+    soon = now + timedelta(seconds=1)  # the scheduler wakes once a second anyway
     for request_id, at in ids_and_times:
-        enqueue_send(request_id, eta=None if at <= now else at)
+        enqueue_send(request_id, eta=None if at <= soon else at)
     result.queued = len(ids_and_times)
     return result
 

@@ -1,0 +1,224 @@
+"""Benchmark: launch a 2,000-authority campaign through MailgunTransport to a fake Mailgun on
+127.0.0.1 and compare with a bare loop of `messages.create` calls to the same server.
+
+    python bench/send.py [--authorities 2000] [--workers 4] [--database sqlite|postgresql|both]
+
+Per database it prints: the bare loop's letters/s (the baseline, same run, same server), ours
+end to end (render + queue + send + record, measured from launch until every request is
+recorded as sent, with real `campaign worker` processes on the embedded SQLite queue), the
+ratio, then a second launch with the fake failing 10% of calls, counting duplicates and
+losses. Retries wait SEND_RETRY_BASE_SECONDS=1 here instead of 30 so the run ends in minutes.
+The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import sqlalchemy as sa  # noqa: E402
+from fakes import FakeMailgun  # noqa: E402
+from mailgun.client import Client  # noqa: E402
+
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+CAMPAIGN_BIN = str(Path(sys.executable).parent / "campaign")
+
+
+def bare_loop(server: FakeMailgun, count: int) -> float:
+    """Letters/s of the SDK alone: one messages.create after another, nothing recorded."""
+    client = Client(auth=("api", server.api_key), api_url=server.url)
+    start = time.perf_counter()
+    for i in range(count):
+        client.messages.create(
+            domain=server.domain,
+            data={
+                "from": f"FOI Campaign <foi+bare{i}@{server.domain}>",
+                "to": f"foi@council{i}.gov.uk",
+                "subject": "Freedom of Information request",
+                "text": "Dear council, please provide ...",
+                "h:Message-Id": f"<bare{i}@{server.domain}>",
+            },
+        )
+    return count / (time.perf_counter() - start)
+
+
+def prepare_database(kind: str, data_dir: Path) -> tuple[str, dict, callable]:
+    """A clean database for one run: its URL for workers, app settings, and a cleanup."""
+    if kind == "sqlite":
+        url = f"sqlite:///{data_dir / 'bench.db'}"
+        return url, {"DATABASE_URL": url}, lambda: None
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    settings = {
+        "DATABASE_URL": PG_URL,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
+    }
+    return f"{PG_URL}?options=-csearch_path%3D{schema}", settings, drop
+
+
+def launch_and_wait(kind: str, server: FakeMailgun, count: int, workers: int) -> dict:
+    """Launch `count` letters through real workers; time until all are recorded as sent."""
+    data_dir = Path(tempfile.mkdtemp(prefix="foi-bench-"))
+    url, db_settings, cleanup = prepare_database(kind, data_dir)
+    env = {
+        **os.environ,
+        "CAMPAIGN_DATA_DIR": str(data_dir),
+        "DATABASE_URL": url,
+        "MAIL_TRANSPORT": "mailgun",
+        "MAILGUN_API_KEY": server.api_key,
+        "MAILGUN_DOMAIN": server.domain,
+        "MAILGUN_API_URL": server.url,
+        "SEND_RATE_PER_MINUTE": "1000000",
+        "SEND_RATE_PER_DOMAIN_PER_MINUTE": "1000000",
+        "SEND_RETRY_BASE_SECONDS": "1",
+        "REDIS_URL": "",
+    }
+    os.environ.update({k: v for k, v in env.items() if k == "CAMPAIGN_DATA_DIR"})
+    from campaign import create_app
+    from campaign.extensions import db
+    from campaign.models import Authority, Campaign, Message, Question, Request
+
+    app = create_app({**db_settings, "CAMPAIGN_DATA_DIR": str(data_dir), "SECRET_KEY": "bench"})
+    with app.app_context():
+        db.create_all()
+        authorities = [
+            Authority(name=f"Council {i}", foi_email=f"foi@council{i % 300}.gov.uk")
+            for i in range(count)
+        ]
+        db.session.add_all(authorities)
+        db.session.flush()
+        campaign = Campaign(
+            slug="bench",
+            title="Bench",
+            subject_template="Freedom of Information request: {{ authority.name }}",
+            body_template="Dear {{ authority.name }},\n\nUnder {{ law.citation }}:\n\n"
+            "{{ questions }}\n\nPlease reply to {{ reply_to }}.",
+            target_filter={"authority_ids": [a.id for a in authorities]},
+        )
+        campaign.questions = [Question(position=i, text=f"Question {i}") for i in range(1, 8)]
+        db.session.add(campaign)
+        db.session.commit()
+
+    procs = [
+        subprocess.Popen(
+            [CAMPAIGN_BIN, "worker", "--workers", "4"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(max(workers // 4, 1))
+    ]
+    try:
+        time.sleep(1.5)  # workers up before the clock starts
+        start = time.perf_counter()
+        launched = subprocess.run(
+            [CAMPAIGN_BIN, "send", "bench", "--no-wait"], env=env, capture_output=True, text=True
+        )
+        if launched.returncode != 0:
+            raise SystemExit(launched.stderr)
+        with app.app_context():
+            while True:
+                db.session.expire_all()
+                left = db.session.scalar(
+                    sa.select(sa.func.count(Request.id)).where(Request.status == "queued")
+                )
+                if left == 0 or time.perf_counter() - start > 900:
+                    break
+                time.sleep(0.1)
+            elapsed = time.perf_counter() - start
+            sent = db.session.scalar(
+                sa.select(sa.func.count(Request.id)).where(Request.status == "sent")
+            )
+            recorded = set(db.session.scalars(sa.select(Message.message_id)))
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        cleanup()
+
+    accepted = [m.message_id for m in server.messages]
+    return {
+        "per_s": count / elapsed,
+        "seconds": elapsed,
+        "sent": sent,
+        "duplicates": len(accepted) - len(set(accepted)),
+        "lost": count - len(set(accepted) & recorded),
+        "posts": server.post_count,
+    }
+
+
+def run(kind: str, count: int, workers: int) -> dict:
+    with FakeMailgun() as server:
+        bare = bare_loop(server, count)
+    with FakeMailgun() as server:
+        ours = launch_and_wait(kind, server, count, workers)
+    with FakeMailgun(fail_rate=0.10, seed=7) as server:
+        faulty = launch_and_wait(kind, server, count, workers)
+    ratio = ours["per_s"] / bare
+    print(f"[{kind}] bare messages.create loop: {bare:8.1f} letters/s")
+    print(
+        f"[{kind}] ours, end to end:          {ours['per_s']:8.1f} letters/s "
+        f"({ours['seconds']:.1f} s)"
+    )
+    print(f"[{kind}] ratio ours/bare:           {ratio:8.2f}")
+    print(
+        f"[{kind}] with 10% of calls failing:  {faulty['per_s']:8.1f} letters/s, "
+        f"{faulty['posts']} POSTs for {count} letters, sent {faulty['sent']}, "
+        f"duplicates {faulty['duplicates']}, lost {faulty['lost']}"
+    )
+    return {
+        "ours_per_s": round(ours["per_s"], 1),
+        "bare_per_s": round(bare, 1),
+        "ratio": round(ratio, 3),
+        "duplicates": ours["duplicates"] + faulty["duplicates"],
+        "lost": ours["lost"] + faulty["lost"],
+        "faulty_per_s": round(faulty["per_s"], 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--authorities", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=4, help="worker threads in all")
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    results = {kind: run(kind, args.authorities, args.workers) for kind in kinds}
+    first = results[kinds[0]]
+    summary = {
+        "authorities": args.authorities,
+        "ours_per_s": first["ours_per_s"],
+        "bare_per_s": first["bare_per_s"],
+        "ratio": min(r["ratio"] for r in results.values()),
+        "duplicates": sum(r["duplicates"] for r in results.values()),
+        "lost": sum(r["lost"] for r in results.values()),
+        "per_database": results,
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Outgoing mail: composing letters, the transports that send them, and webhook signatures."""

@@ -26,7 +26,10 @@ def register_commands(app: Flask) -> None:
     from campaign.cli_authorities import authorities
 
     app.cli.add_command(authorities)
+    from campaign.cli_campaigns import campaigns
     from campaign.cli_sending import requeue_stuck, send, worker
+
+    app.cli.add_command(campaigns)
 
     app.cli.add_command(send)
     app.cli.add_command(worker)

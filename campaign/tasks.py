@@ -7,13 +7,14 @@ Start a worker with `campaign worker` (or `huey_consumer campaign.tasks.huey`).
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
-from huey import RedisHuey, SqliteHuey, crontab
-from huey.exceptions import RateLimitExceeded
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.storage import SqliteStorage
 
 from campaign.config import finalise, settings_from_env
 from campaign.domain.pacing import recipient_domain
@@ -21,13 +22,27 @@ from campaign.domain.pacing import recipient_domain
 log = logging.getLogger(__name__)
 
 
-def _make_huey() -> SqliteHuey | RedisHuey:
+class _QueueFile(SqliteStorage):
+    """The embedded queue with SQLite's WAL + synchronous=NORMAL: safe from corruption, and no
+    disk flush per job. A job lost to a power cut is re-queued from the database's own state."""
+
+    def _create_connection(self):
+        connection = super()._create_connection()
+        connection.execute("pragma synchronous=1")
+        return connection
+
+
+class _SqliteQueue(SqliteHuey):
+    storage_class = _QueueFile
+
+
+def _make_huey() -> Huey:
     settings = finalise(settings_from_env())
+    # Jobs record their outcomes in the database; the queue keeps no results.
     if settings["REDIS_URL"]:
         return RedisHuey("foi-campaign", url=settings["REDIS_URL"], results=False)
     Path(settings["QUEUE_PATH"]).parent.mkdir(parents=True, exist_ok=True)
-    # Jobs record their outcomes in the database; the queue keeps no results.
-    return SqliteHuey("foi-campaign", filename=settings["QUEUE_PATH"], timeout=30, results=False)
+    return _SqliteQueue("foi-campaign", filename=settings["QUEUE_PATH"], timeout=30, results=False)
 
 
 huey = _make_huey()
@@ -70,12 +85,28 @@ def enqueue_send(request_id: int, eta: datetime | None = None) -> None:
         send_request_task.schedule((request_id,), eta=eta)
 
 
-def _respect_rates(app: Flask, to_address: str) -> None:
-    """Shared counters in the queue's storage hold every worker to the configured rates."""
-    per_domain = app.config["SEND_RATE_PER_DOMAIN_PER_MINUTE"]
-    overall = app.config["SEND_RATE_PER_MINUTE"]
-    huey.rate_limit(f"send:{recipient_domain(to_address)}", per_domain, 60).acquire()
-    huey.rate_limit("send:all", overall, 60).acquire()
+def _wait_for_slot(name: str, limit: int, per: int = 60) -> float:
+    """Take one send slot in this window of `per` seconds; seconds to wait if none is left.
+
+    A fixed-window counter in the queue's storage, shared by every worker process.
+    """
+    window = int(time.time()) // per
+    count = huey.storage.incr(f"rate:{name}:{window}", 1)
+    if count == 1:
+        huey.storage.delete_counter(f"rate:{name}:{window - 1}")
+    if count <= limit:
+        return 0.0
+    return (window + 1) * per - time.time()
+
+
+def _respect_rates(app: Flask, to_address: str) -> float:
+    """Seconds to hold this letter back to keep to the per-domain and overall rates."""
+    config = app.config
+    domain = recipient_domain(to_address)
+    wait = _wait_for_slot(f"domain:{domain}", config["SEND_RATE_PER_DOMAIN_PER_MINUTE"])
+    if wait:
+        return wait
+    return _wait_for_slot("all", config["SEND_RATE_PER_MINUTE"])
 
 
 @huey.task(name="send_request")
@@ -88,10 +119,9 @@ def send_request_task(request_id: int) -> str:
         request = db.session.get(Request, request_id)
         if request is None:
             return "missing"
-        try:
-            _respect_rates(app, request.sent_to or "")
-        except RateLimitExceeded as limited:
-            send_request_task.schedule((request_id,), delay=max(int(limited.delay), 1))
+        wait = _respect_rates(app, request.sent_to or "")
+        if wait:
+            send_request_task.schedule((request_id,), delay=max(int(wait) + 1, 1))
             return "throttled"
         report = send_request(request_id, transport_for(app))
         if report.outcome == SendOutcome.RETRY:

@@ -13,9 +13,10 @@ import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -208,12 +209,8 @@ def check_templates(subject: str, body: str) -> LetterCheck:
 
 
 def _render_one(source: str, label: str, variables: dict[str, Any]) -> str:
-    tree = _parse(source, label)
-    problems = _structure_errors(tree, label)
-    if problems:
-        raise LetterError(problems[0])
+    template = _compiled(source, label)
     try:
-        template = _ENV.from_string(source)
         pieces: list[str] = []
         size = 0
         for piece in template.generate(variables):
@@ -232,6 +229,18 @@ def _render_one(source: str, label: str, variables: dict[str, Any]) -> str:
     except (TypeError, ValueError, ArithmeticError) as error:
         raise LetterError(f"The {label} could not be rendered: {error}") from None
     return "".join(pieces)
+
+
+@lru_cache(maxsize=64)
+def _compiled(source: str, label: str) -> Template:
+    """Checked and compiled once per template text: a launch renders it thousands of times."""
+    problems = _structure_errors(_parse(source, label), label)
+    if problems:
+        raise LetterError(problems[0])
+    try:
+        return _ENV.from_string(source)
+    except SecurityError as error:
+        raise LetterError(f"The {label} tried something letters may not do: {error}") from None
 
 
 def render_letter(subject: str, body: str, context: LetterContext) -> Letter:

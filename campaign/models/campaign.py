@@ -36,8 +36,9 @@ class Campaign(Timestamped, Base):
     is_public: so.Mapped[bool] = so.mapped_column(default=False)
     is_demo: so.Mapped[bool] = so.mapped_column(default=False)
     launched_at: so.Mapped[datetime | None]
-    # Which authorities the campaign goes to: {"nations": [...], "types": [...], "tags": [...],
-    # "authority_ids": [...]}; empty lists mean "any".
+    # Which authorities the campaign goes to: {"all": bool, "nations": [...], "types": [...],
+    # "tags": [...], "authority_ids": [...]}. Any ticked value within a group, all groups
+    # together, plus the hand-picked ids; nothing chosen means no targets.
     target_filter: so.Mapped[dict[str, list]] = so.mapped_column(sa.JSON, default=dict)
     created_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")

@@ -52,10 +52,17 @@ def send(slug: str, wait: bool, timeout: int) -> None:
 
 @click.command("worker")
 @click.option("--workers", "-w", default=2, show_default=True, help="Worker threads.")
-def worker(workers: int) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Log every job, not only problems.")
+def worker(workers: int, verbose: bool) -> None:
     """Run the background worker that sends letters and runs periodic jobs."""
+    import logging
+
     from campaign.tasks import huey
 
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
     click.echo(f"Worker started ({workers} threads, queue: {type(huey.storage).__name__}).")
     consumer.run()

@@ -78,72 +78,97 @@ def retry_delay_seconds(attempts: int, base: int = 30) -> int:
     return min(base * 2 ** max(attempts - 1, 0), 3600)
 
 
-def enqueue_send(request_id: int, eta: datetime | None = None) -> None:
+def enqueue_send(request_ids: list[int], eta: datetime | None = None) -> None:
+    """Queue one batch of letters, now or at `eta`."""
     if eta is None:
-        send_request_task(request_id)
+        send_batch_task(request_ids)
     else:
-        send_request_task.schedule((request_id,), eta=eta)
+        send_batch_task.schedule((request_ids,), eta=eta)
 
 
-def _wait_for_slot(name: str, limit: int, per: int = 60) -> float:
-    """Take one send slot in this window of `per` seconds; seconds to wait if none is left.
-
-    A fixed-window counter in the queue's storage, shared by every worker process.
-    """
+def _take_slots(name: str, wanted: int, limit: int, per: int = 60) -> tuple[int, float]:
+    """Take up to `wanted` send slots in this window of `per` seconds: (granted, seconds until
+    the next window). A fixed-window counter in the queue's storage, shared by all workers."""
     window = int(time.time()) // per
-    count = huey.storage.incr(f"rate:{name}:{window}", 1)
-    if count == 1:
+    key = f"rate:{name}:{window}"
+    count = huey.storage.incr(key, wanted)
+    if count == wanted:  # first use of this window: drop the last one's counter
         huey.storage.delete_counter(f"rate:{name}:{window - 1}")
-    if count <= limit:
-        return 0.0
-    return (window + 1) * per - time.time()
+    granted = max(0, min(wanted, limit - (count - wanted)))
+    if granted < wanted:
+        huey.storage.incr(key, granted - wanted)  # give back what was not used
+    return granted, (window + 1) * per - time.time()
 
 
-def _respect_rates(app: Flask, to_address: str) -> float:
-    """Seconds to hold this letter back to keep to the per-domain and overall rates."""
-    config = app.config
-    domain = recipient_domain(to_address)
-    wait = _wait_for_slot(f"domain:{domain}", config["SEND_RATE_PER_DOMAIN_PER_MINUTE"])
-    if wait:
-        return wait
-    return _wait_for_slot("all", config["SEND_RATE_PER_MINUTE"])
+def _within_rates(app: Flask, letters: list[tuple[int, str]]) -> tuple[list[int], list[int], float]:
+    """Split (request id, address) pairs into those that may go now and those held back to
+    keep to the per-domain and overall rates, with how long to hold them."""
+    by_domain: dict[str, list[int]] = {}
+    for request_id, address in letters:
+        by_domain.setdefault(recipient_domain(address), []).append(request_id)
+    allowed: list[int] = []
+    held: list[int] = []
+    wait = 0.0
+    for domain, ids in by_domain.items():
+        granted, until = _take_slots(
+            f"domain:{domain}", len(ids), app.config["SEND_RATE_PER_DOMAIN_PER_MINUTE"]
+        )
+        allowed += ids[:granted]
+        held += ids[granted:]
+        if granted < len(ids):
+            wait = max(wait, until)
+    granted, until = _take_slots("all", len(allowed), app.config["SEND_RATE_PER_MINUTE"])
+    if granted < len(allowed):
+        held += allowed[granted:]
+        allowed = allowed[:granted]
+        wait = max(wait, until)
+    return allowed, held, wait
 
 
-@huey.task(name="send_request")
-def send_request_task(request_id: int) -> str:
+@huey.task(name="send_batch")
+def send_batch_task(request_ids: list[int]) -> dict[str, int]:
+    """Send a batch of queued letters; retries and held-back letters are queued again."""
+    import sqlalchemy as sa
+
     from campaign.extensions import db
     from campaign.models import Request
-    from campaign.services.sending import SendOutcome, send_request, stale_claim
+    from campaign.services.sending import SendOutcome, send_batch, stale_claim
 
     with app_context() as app:
-        request = db.session.get(Request, request_id)
-        if request is None:
-            return "missing"
-        wait = _respect_rates(app, request.sent_to or "")
-        if wait:
-            send_request_task.schedule((request_id,), delay=max(int(wait) + 1, 1))
-            return "throttled"
-        report = send_request(request_id, transport_for(app))
-        if report.outcome == SendOutcome.RETRY:
-            send_request_task.schedule(
-                (request_id,),
-                delay=retry_delay_seconds(report.attempts, app.config["SEND_RETRY_BASE_SECONDS"]),
+        addresses = db.session.execute(
+            sa.select(Request.id, Request.sent_to).where(Request.id.in_(request_ids))
+        ).all()
+        allowed, held, wait = _within_rates(app, [(rid, to or "") for rid, to in addresses])
+        if held:
+            send_batch_task.schedule((held,), delay=max(int(wait) + 1, 1))
+        reports = send_batch(allowed, transport_for(app)) if allowed else []
+        retry = [r for r in reports if r.outcome == SendOutcome.RETRY]
+        if retry:
+            attempts = min(r.attempts for r in retry)
+            base = app.config["SEND_RETRY_BASE_SECONDS"]
+            send_batch_task.schedule(
+                ([r.request_id for r in retry],), delay=retry_delay_seconds(attempts, base)
             )
-        elif report.outcome == SendOutcome.UNKNOWN:
-            # Give the provider's event log time to show whether it was accepted.
-            send_request_task.schedule((request_id,), delay=int(stale_claim().total_seconds()) + 30)
-        return report.outcome.value
+        unknown = [r.request_id for r in reports if r.outcome == SendOutcome.UNKNOWN]
+        if unknown:
+            # Give the provider's event log time to show whether they were accepted.
+            send_batch_task.schedule((unknown,), delay=int(stale_claim().total_seconds()) + 30)
+        counts: dict[str, int] = {"held": len(held)}
+        for report in reports:
+            counts[report.outcome.value] = counts.get(report.outcome.value, 0) + 1
+        return counts
 
 
 @huey.periodic_task(crontab(minute="*/5"), name="requeue_stuck_sends")
 def requeue_stuck_sends() -> int:
     """Re-queue sends a killed worker left behind; the claim makes duplicates harmless."""
+    from campaign.services.launch import BATCH_SIZE
     from campaign.services.sending import stuck_requests
 
     with app_context():
         ids = stuck_requests()
-    for request_id in ids:
-        send_request_task(request_id)
+    for start in range(0, len(ids), BATCH_SIZE):
+        send_batch_task(ids[start : start + BATCH_SIZE])
     if ids:
         log.info("re-queued %d stuck sends", len(ids))
     return len(ids)

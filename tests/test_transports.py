@@ -137,7 +137,7 @@ def test_rate_limit_and_server_error_are_transient_and_not_retried_by_the_sdk(
 
 def test_sdk_retry_policy_is_zero(transport):
     assert transport.client.config.retry_policy.max_retries == 0
-    assert transport.client.mimemessage.retry_policy.max_retries == 0
+    assert transport._messages.retry_policy.max_retries == 0
 
 
 def test_no_answer_is_ambiguous_within_the_timeout(mailgun, transport):

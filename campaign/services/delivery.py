@@ -164,13 +164,22 @@ def _apply(
         mailgun_event_id=str(event_data.get("id", "")),
         **({"reason": reason} if reason else {}),
     )
+    # A request still "queued" here was accepted but its sender has not recorded that yet (an
+    # unanswered call awaiting reconciliation): the event settles it.
     if status == "delivered":
         request.delivered_at = request.delivered_at or event_time(event_data)
-        if request.status == RequestStatus.SENT.value:
+        if request.status in (RequestStatus.QUEUED.value, RequestStatus.SENT.value):
+            request.sent_at = request.sent_at or request.delivered_at
+            request.send_claimed_at = None
             change_status(request, RequestStatus.AWAITING_RESPONSE, reason="delivered")
     elif status == "failed":
         request.failure_reason = reason
-        if request.status in (RequestStatus.SENT.value, RequestStatus.AWAITING_RESPONSE.value):
+        if request.status in (
+            RequestStatus.QUEUED.value,
+            RequestStatus.SENT.value,
+            RequestStatus.AWAITING_RESPONSE.value,
+        ):
+            request.send_claimed_at = None
             change_status(request, RequestStatus.DELIVERY_FAILED, reason=reason)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,6 +18,8 @@ from campaign.models.base import utcnow
 from campaign.services.statuses import change_status, record_event
 
 NO_EMAIL = "no FOI email address"
+BATCH_SIZE = 25
+BATCH_WINDOW = timedelta(seconds=5)  # letters planned this close together go in one job
 # Statuses that count as "sent" for the progress bar: everything past the queue.
 _PAST_QUEUE = {s.value for s in RequestStatus} - {
     RequestStatus.DRAFT.value,
@@ -114,11 +116,24 @@ def launch_campaign(campaign: Campaign, user_id: int | None = None) -> LaunchRes
         config["SEND_RATE_PER_DOMAIN_PER_MINUTE"],
     )
     ids_and_times = [(r.id, at) for r, at in zip(to_queue, times, strict=True)]
-    soon = now + timedelta(seconds=1)  # the scheduler wakes once a second anyway
-    for request_id, at in ids_and_times:
-        enqueue_send(request_id, eta=None if at <= soon else at)
+    for batch, at in batches_by_time(ids_and_times, BATCH_SIZE, BATCH_WINDOW):
+        enqueue_send(batch, eta=None if at <= now + BATCH_WINDOW else at)
     result.queued = len(ids_and_times)
     return result
+
+
+def batches_by_time(
+    ids_and_times: list[tuple[int, datetime]], size: int, window: timedelta
+) -> list[tuple[list[int], datetime]]:
+    """Group planned sends into batches of at most `size` whose times lie within `window` of
+    the first; each batch goes at its first letter's time."""
+    batches: list[tuple[list[int], datetime]] = []
+    for request_id, at in sorted(ids_and_times, key=lambda pair: (pair[1], pair[0])):
+        if batches and len(batches[-1][0]) < size and at - batches[-1][1] <= window:
+            batches[-1][0].append(request_id)
+        else:
+            batches.append(([request_id], at))
+    return batches
 
 
 def campaign_progress(campaign: Campaign) -> dict[str, int]:

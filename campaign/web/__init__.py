@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
     from campaign.web.authorities.views import bp as authorities_bp
     from campaign.web.campaigns.views import bp as campaigns_bp
     from campaign.web.main.views import bp as main_bp
+    from campaign.web.requests.views import bp as requests_bp
     from campaign.web.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
@@ -28,6 +29,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(authorities_bp, url_prefix="/authorities")
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
+    app.register_blueprint(requests_bp)
 
     @app.before_request
     def require_sign_in():

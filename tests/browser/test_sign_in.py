@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SIGN_IN_FAILED = "That email and password do not match an active account."
-NAVIGATION = ["Campaigns", "Authorities", "Inbox", "Dashboards"]
+NAVIGATION = ["Campaigns", "Authorities", "Inbox", "Outbox", "Dashboards"]
 
 
 def sign_in(page: Page, live_server, password: str | None = None) -> None:

@@ -1,0 +1,1 @@
+"""Requests: each authority's thread, its timeline, resending failed letters, and the outbox."""

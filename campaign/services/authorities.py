@@ -30,6 +30,7 @@ from campaign.domain.law import LawCode
 from campaign.domain.names import normalise_name
 from campaign.extensions import db
 from campaign.models import Authority, AuthorityTag, Event
+from campaign.services.paging import PageNumbers
 
 UK_COUNCILS_FILE = "uk_local_authorities_current.csv"
 PER_PAGE = 50
@@ -450,23 +451,11 @@ class AuthorityFilters:
 
 
 @dataclass(frozen=True)
-class AuthorityPage:
+class AuthorityPage(PageNumbers):
     items: list[Authority]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.total, self.page * self.per_page)
 
 
 def _filtered(query: sa.Select, filters: AuthorityFilters) -> sa.Select:

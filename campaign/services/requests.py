@@ -24,6 +24,7 @@ from campaign.mail.transports import outbox_file_name
 from campaign.models import Authority, Campaign, Event, Message, Request
 from campaign.services.campaigns import parse_id
 from campaign.services.launch import BATCH_SIZE, NO_EMAIL
+from campaign.services.paging import PageNumbers
 from campaign.services.statuses import change_status
 
 PER_PAGE = 100
@@ -49,7 +50,7 @@ def status_label(status: str) -> str:
 
 
 @dataclass(frozen=True)
-class RequestPage:
+class RequestPage(PageNumbers):
     """One page of a campaign's requests, with what the list needs around it."""
 
     items: list[Request]
@@ -58,18 +59,6 @@ class RequestPage:
     per_page: int
     # The delivery status of each listed request's latest letter (None: no letter yet).
     delivery: dict[int, str | None]
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.total, self.page * self.per_page)
 
 
 @dataclass(frozen=True)
@@ -365,24 +354,12 @@ def outbox_path(message: Message) -> Path | None:
 
 
 @dataclass(frozen=True)
-class OutboxPage:
+class OutboxPage(PageNumbers):
     items: list[Message]
     total: int
     page: int
     per_page: int
     campaign: Campaign | None  # the campaign filter in force
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.total, self.page * self.per_page)
 
 
 def outbox_campaigns() -> list[Campaign]:

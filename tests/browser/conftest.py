@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from campaign import create_app
@@ -40,6 +41,7 @@ class LiveServer:
     url: str
     email: str
     password: str
+    app: Flask  # the served app, for tests to arrange data in its database
 
 
 @pytest.fixture(scope="session")
@@ -64,12 +66,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", email, password)
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", email, password, app)
     finally:
         server.shutdown()
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def live_app(live_server: LiveServer) -> Flask:
+    """The live server's app: arrange data in its database before the browser looks."""
+    return live_server.app
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from campaign import create_app
 from campaign.extensions import db
 from campaign.models import Authority, Campaign, Request
 from campaign.models.base import utcnow
@@ -38,19 +36,6 @@ BODIES = [
         "foi_email": "foi@coventry.gov.uk",
     },
 ]
-
-
-@pytest.fixture
-def live_app(live_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """An app on the live server's database (in the session's live-data dir), to arrange data."""
-    found = sorted(tmp_path_factory.getbasetemp().glob("live-data*/campaign.db"))
-    assert found, "the live server's database was not where the browser conftest puts it"
-    app = create_app({"CAMPAIGN_DATA_DIR": str(found[-1].parent), "SECRET_KEY": "browser-test"})
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from campaign import create_app
 from campaign.extensions import db
 from campaign.mail.transports import outbox_file_name
 from campaign.models import Authority, Campaign, Message
@@ -26,23 +24,6 @@ pytestmark = pytest.mark.browser
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Screenshots land here when set (to look at them), else in the test's temporary directory.
 SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR", "")
-
-
-@pytest.fixture
-def live_app(live_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """An app on the live server's database, to arrange data before the browser starts.
-
-    LiveServer does not expose its app, so this finds its data directory where the browser
-    conftest creates it (one live server per test session and worker).
-    """
-    found = sorted(tmp_path_factory.getbasetemp().glob("live-data*/campaign.db"))
-    assert found, "the live server's database was not where the browser conftest puts it"
-    app = create_app({"CAMPAIGN_DATA_DIR": str(found[-1].parent), "SECRET_KEY": "browser-test"})
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from campaign.domain.law import LawCode
 from campaign.domain.pacing import plan_send_times
 from campaign.domain.tokens import new_token
 from campaign.domain.vocabulary import CampaignStatus, RequestStatus
@@ -37,17 +36,13 @@ class LaunchResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _law_for(campaign: Campaign, authority: Authority) -> str:
-    return campaign.law_override or authority.law or LawCode.FOIA.value
-
-
 def launch_campaign(campaign: Campaign, user_id: int | None = None) -> LaunchResult:
     """Create the campaign's Requests and queue them; launching again only adds what is new.
 
     Targets without an email get a draft Request carrying the reason, so they stay visible and
     go out on a later launch once an address is added.
     """
-    from campaign.services.campaigns import select_targets, snapshot_letter
+    from campaign.services.campaigns import law_code_for, select_targets, snapshot_letter
     from campaign.tasks import enqueue_send
 
     targets = select_targets(campaign)
@@ -56,49 +51,48 @@ def launch_campaign(campaign: Campaign, user_id: int | None = None) -> LaunchRes
         for r in db.session.scalars(sa.select(Request).where(Request.campaign_id == campaign.id))
     }
     result = LaunchResult()
-    to_queue: list[Request] = []
     now = utcnow()
+    new_rows: list[dict] = []
+    requeued: list[tuple[int, str]] = []
+
+    def new_row(authority: Authority, status: RequestStatus, **fields) -> dict:
+        return {
+            "campaign_id": campaign.id,
+            "authority_id": authority.id,
+            "token": new_token(),
+            "status": status.value,
+            "status_changed_at": now,
+            "law": law_code_for(campaign, authority).value,
+            **fields,
+        }
 
     for authority in targets.without_email:
         result.skipped.append((authority.name, NO_EMAIL))
         if authority.id not in existing:
-            db.session.add(
-                Request(
-                    campaign_id=campaign.id,
-                    authority_id=authority.id,
-                    token=new_token(),
-                    status=RequestStatus.DRAFT.value,
-                    law=_law_for(campaign, authority),
-                    failure_reason=NO_EMAIL,
-                )
-            )
+            new_rows.append(new_row(authority, RequestStatus.DRAFT, failure_reason=NO_EMAIL))
     for authority in targets.with_email:
         request = existing.get(authority.id)
         if request is None:
-            request = Request(
-                campaign_id=campaign.id,
-                authority_id=authority.id,
-                token=new_token(),
-                status=RequestStatus.QUEUED.value,
-                status_changed_at=now,
-                law=_law_for(campaign, authority),
-                sent_to=authority.foi_email,
-            )
-            db.session.add(request)
-            to_queue.append(request)
+            new_rows.append(new_row(authority, RequestStatus.QUEUED, sent_to=authority.foi_email))
         elif request.status == RequestStatus.DRAFT.value:
             request.sent_to = authority.foi_email
             request.failure_reason = None
             change_status(request, RequestStatus.QUEUED, user_id=user_id)
-            to_queue.append(request)
+            requeued.append((request.id, request.sent_to or ""))
         else:
             result.already_launched += 1
+
+    to_queue = list(requeued)
+    if new_rows:  # one multi-row INSERT: a launch to thousands stays quick
+        inserted = db.session.execute(
+            sa.insert(Request).returning(Request.id, Request.status, Request.sent_to), new_rows
+        )
+        to_queue += [(rid, to or "") for rid, status, to in inserted if status == "queued"]
 
     if campaign.status == CampaignStatus.DRAFT.value:
         campaign.status = CampaignStatus.LIVE.value
         campaign.launched_at = now
         snapshot_letter(campaign, user_id)
-    db.session.flush()
     record_event(
         "campaign_launched",
         campaign_id=campaign.id,
@@ -110,12 +104,12 @@ def launch_campaign(campaign: Campaign, user_id: int | None = None) -> LaunchRes
 
     config = current_app.config
     times = plan_send_times(
-        [r.sent_to or "" for r in to_queue],
+        [address for _, address in to_queue],
         now,
         config["SEND_RATE_PER_MINUTE"],
         config["SEND_RATE_PER_DOMAIN_PER_MINUTE"],
     )
-    ids_and_times = [(r.id, at) for r, at in zip(to_queue, times, strict=True)]
+    ids_and_times = [(rid, at) for (rid, _), at in zip(to_queue, times, strict=True)]
     for batch, at in batches_by_time(ids_and_times, BATCH_SIZE, BATCH_WINDOW):
         enqueue_send(batch, eta=None if at <= now + BATCH_WINDOW else at)
     result.queued = len(ids_and_times)

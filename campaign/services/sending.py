@@ -140,6 +140,7 @@ class _Letter:
     message_pk: int
     attempts: int
     email: OutgoingEmail
+    letter_version: int | None  # of a newly written letter; None when an earlier one is reused
 
 
 def _prepare(requests: list[Request], now: datetime) -> tuple[list[_Letter], list[SendReport]]:
@@ -174,12 +175,6 @@ def _prepare(requests: list[Request], now: datetime) -> tuple[list[_Letter], lis
             [{k: v for k, v in row.items() if k != "_version"} for row in rows],
         )
         new_pks = {request_id: pk for pk, request_id in inserted}
-        db.session.execute(
-            Request.__table__.update()
-            .where(Request.__table__.c.id == sa.bindparam("rid"))
-            .values(letter_version=sa.bindparam("version")),
-            [{"rid": row["request_id"], "version": row["_version"]} for row in rows],
-        )
     if reused:
         db.session.execute(
             sa.update(Message)
@@ -195,17 +190,17 @@ def _prepare(requests: list[Request], now: datetime) -> tuple[list[_Letter], lis
             email = _email(
                 request, row["message_id"], row["to_address"], row["subject"], row["body_text"]
             )
-            pk = new_pks[request.id]
+            pk, version = new_pks[request.id], row["_version"]
         elif request.id in reused:
             message = reused[request.id]
             email = _email(
                 request, message.message_id, message.to_address, message.subject, message.body_text
             )
-            pk = message.id
+            pk, version = message.id, None
         else:
             continue
         letters.append(
-            _Letter(request.id, request.campaign_id, pk, request.send_attempts + 1, email)
+            _Letter(request.id, request.campaign_id, pk, request.send_attempts + 1, email, version)
         )
     db.session.commit()
     return letters, reports
@@ -264,7 +259,7 @@ class _Recorder:
         self.messages.append(
             {"pk": letter.message_pk, "tid": result.transport_id, "status": "accepted", "at": now}
         )
-        self.sent.append({"rid": letter.request_id, "at": now})
+        self.sent.append({"rid": letter.request_id, "at": now, "version": letter.letter_version})
         self.events.append(
             _event(
                 letter,
@@ -346,6 +341,9 @@ class _Recorder:
                     sent_at=_AT,
                     last_contact_at=_AT,
                     send_claimed_at=None,
+                    letter_version=sa.func.coalesce(
+                        sa.bindparam("version", type_=sa.Integer()), request.c.letter_version
+                    ),
                 ),
                 self.sent,
             )

@@ -1,6 +1,6 @@
 # Two entry points; both work on a fresh machine (they create .venv themselves).
 #   make run   install, migrate, load the UK councils, create the first user, serve :5000
-#   make test  install with test extras and Chromium, lint, run the whole suite
+#   make test  install with test and bench extras and Chromium, lint, run the whole suite
 
 VENV    := .venv
 PYTHON  := $(VENV)/bin/python
@@ -24,5 +24,5 @@ $(VENV)/.installed: pyproject.toml | $(PYTHON)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PYTHON)
-	$(PIP) install -e ".[test]"
+	$(PIP) install -e ".[test,bench]"
 	touch $@ $(VENV)/.installed

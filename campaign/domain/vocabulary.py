@@ -80,6 +80,34 @@ class ProcessingState(StrEnum):
     FAILED = "failed"
 
 
+class MessageSource(StrEnum):
+    """How a message reached us: all inbound routes end in the same stored message."""
+
+    SENT = "sent"  # written by us and handed to the transport
+    WEBHOOK = "webhook"  # Mailgun's inbound route
+    IMPORT = "import"  # `campaign mail import` of .eml, mbox or Maildir
+    UPLOAD = "upload"  # a person uploaded an .eml or a document
+
+
+class MatchState(StrEnum):
+    """Whether an inbound message has found its request."""
+
+    PENDING = "pending"  # stored, not processed yet
+    MATCHED = "matched"
+    HELD = "held"  # addressed to a request but from a sender we cannot vouch for
+    UNMATCHED = "unmatched"  # waits in the Inbox for a person
+
+
+class MatchMethod(StrEnum):
+    """What tied an inbound message to its request, strongest first."""
+
+    TOKEN = "token"
+    THREAD = "thread"
+    REFERENCE = "reference"
+    SENDER = "sender"
+    MANUAL = "manual"
+
+
 class ParseState(StrEnum):
     PENDING = "pending"
     PARSED = "parsed"

@@ -1,7 +1,7 @@
 """The data model, one module per aggregate; importing this package registers every table."""
 
 from campaign.models.answer import Answer, Mention
-from campaign.models.authority import Authority, AuthorityTag
+from campaign.models.authority import Authority, AuthorityAddress, AuthorityTag
 from campaign.models.base import Base
 from campaign.models.campaign import Campaign, LetterVersion, Question
 from campaign.models.event import Event, WebhookNonce
@@ -13,6 +13,7 @@ __all__ = [
     "Answer",
     "Attachment",
     "Authority",
+    "AuthorityAddress",
     "AuthorityTag",
     "Base",
     "Campaign",

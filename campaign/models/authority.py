@@ -73,3 +73,25 @@ class AuthorityTag(Base):
     tag: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
 
     authority: so.Mapped[Authority] = so.relationship(back_populates="tags")
+
+
+class AuthorityAddress(Timestamped, Base):
+    """A sender address learned for an authority when a person assigned its mail by hand.
+
+    Replies often come from a case officer rather than the published FOI address; once a
+    person has vouched for an address, later mail from it matches and is trusted.
+    """
+
+    __tablename__ = "authority_address"
+    __table_args__ = (sa.UniqueConstraint("authority_id", "address"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    authority_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("authority.id", ondelete="CASCADE")
+    )
+    address: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)
+    learned_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+
+    authority: so.Mapped[Authority] = so.relationship()

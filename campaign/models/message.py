@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from campaign.domain.vocabulary import MessageDirection, MessageKind, ParseState, ProcessingState
+from campaign.domain.vocabulary import (
+    MatchMethod,
+    MatchState,
+    MessageDirection,
+    MessageKind,
+    MessageSource,
+    ParseState,
+    ProcessingState,
+)
 from campaign.models.base import Base, Timestamped
 
 if TYPE_CHECKING:
@@ -29,12 +37,17 @@ class Message(Timestamped, Base):
         sa.ForeignKey("request.id", ondelete="CASCADE")
     )
     direction: so.Mapped[str] = so.mapped_column(sa.String(8))
+    source: so.Mapped[str] = so.mapped_column(sa.String(8), default=MessageSource.SENT.value)
+    # Inbound only: the Message-Id again, unique, so the same email arriving twice by any route
+    # (or racing in on two web workers) is stored once. None for outbound messages.
+    inbound_key: so.Mapped[str | None] = so.mapped_column(sa.String(255), unique=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(24), default=MessageKind.OTHER.value)
     # RFC 5322 Message-Id without angle brackets, as Mailgun events report it.
     message_id: so.Mapped[str] = so.mapped_column(sa.String(255), index=True)
     in_reply_to: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     references: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     from_address: so.Mapped[str] = so.mapped_column(sa.String(254), default="", index=True)
+    from_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     to_address: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     subject: so.Mapped[str] = so.mapped_column(sa.String(998), default="")
     body_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
@@ -50,8 +63,27 @@ class Message(Timestamped, Base):
         sa.String(16), default=ProcessingState.STORED.value, index=True
     )
     processing_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # Inbound matching: how the message found its request, or the request a person should
+    # confirm (a held sender, a token one character off).
+    match_state: so.Mapped[str | None] = so.mapped_column(sa.String(12), index=True)
+    match_method: so.Mapped[str | None] = so.mapped_column(sa.String(12))
+    match_note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    suggested_request_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("request.id", ondelete="SET NULL")
+    )
+    # What the parser read: reference ID, exemptions, outcome, review window, extension date.
+    reference_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    outcome: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    analysis: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    # What was malformed or refused on the way in (oversized parts, bad charsets), in words.
+    intake_notes: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
 
-    request: so.Mapped[Request | None] = so.relationship(back_populates="messages")
+    request: so.Mapped[Request | None] = so.relationship(
+        back_populates="messages", foreign_keys=[request_id]
+    )
+    suggested_request: so.Mapped[Request | None] = so.relationship(
+        foreign_keys=[suggested_request_id]
+    )
     attachments: so.Mapped[list[Attachment]] = so.relationship(
         back_populates="message", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -68,6 +100,22 @@ class Message(Timestamped, Base):
     def _check_state(self, _key: str, value: str) -> str:
         return ProcessingState(value).value
 
+    @so.validates("source")
+    def _check_source(self, _key: str, value: str) -> str:
+        return MessageSource(value).value
+
+    @so.validates("match_state")
+    def _check_match_state(self, _key: str, value: str | None) -> str | None:
+        return None if value is None else MatchState(value).value
+
+    @so.validates("match_method")
+    def _check_match_method(self, _key: str, value: str | None) -> str | None:
+        return None if value is None else MatchMethod(value).value
+
+    @property
+    def is_inbound(self) -> bool:
+        return self.direction == MessageDirection.INBOUND.value
+
 
 class Attachment(Timestamped, Base):
     """A file of a message. The bytes live once on disk, named by their SHA-256."""
@@ -81,6 +129,11 @@ class Attachment(Timestamped, Base):
     filename: so.Mapped[str] = so.mapped_column(sa.String(255))
     content_type: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
     size: so.Mapped[int]
+    # The archive it came out of ("replies.zip", "winmail.dat"), if any.
+    container: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    # Extracted text, one string per page, so answers can cite their page.
+    pages: so.Mapped[list[str] | None] = so.mapped_column(sa.JSON)
+    extract_method: so.Mapped[str | None] = so.mapped_column(sa.String(16))
     parse_state: so.Mapped[str] = so.mapped_column(
         sa.String(16), default=ParseState.PENDING.value, index=True
     )

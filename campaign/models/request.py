@@ -54,6 +54,9 @@ class Request(Timestamped, Base):
     review_due_on: so.Mapped[date | None] = so.mapped_column(index=True)
     # The authority's own reference, e.g. "REQ04543" or "FOI/2018/123".
     reference_id: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
+    reference_source: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    # A person set the status by hand: later automatic changes are suggested, not applied.
+    status_manual: so.Mapped[bool] = so.mapped_column(default=False)
     last_contact_at: so.Mapped[datetime | None]
     failure_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
     assigned_to_id: so.Mapped[int | None] = so.mapped_column(
@@ -64,7 +67,10 @@ class Request(Timestamped, Base):
     authority: so.Mapped[Authority] = so.relationship()
     assigned_to: so.Mapped[User | None] = so.relationship()
     messages: so.Mapped[list[Message]] = so.relationship(
-        back_populates="request", order_by="Message.created_at", passive_deletes=True
+        back_populates="request",
+        order_by="Message.created_at",
+        passive_deletes=True,
+        foreign_keys="Message.request_id",
     )
     answers: so.Mapped[list[Answer]] = so.relationship(
         back_populates="request", cascade="all, delete-orphan", passive_deletes=True

@@ -34,6 +34,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(send)
     app.cli.add_command(worker)
     app.cli.add_command(requeue_stuck)
+    from campaign.cli_parsing import parse_reply
+
+    app.cli.add_command(parse_reply)
 
 
 @click.group()

@@ -1,0 +1,180 @@
+"""Exemptions an authority relies on, written the product's way: "s12", "s22A", "reg12(4)(b)".
+
+FOIA and FOISA sections keep only their number (and letter: "s22A"), as the labels and the
+dashboard compare section numbers; EIR exceptions keep their paragraph, because "reg12(4)(b)"
+(manifestly unreasonable) and "reg12(5)(e)" (commercial confidentiality) are different reasons.
+Sentences that only talk about what could happen ("If the cost exceeds the limit ...") or about
+the requester's rights of review and complaint are not read: authorities mention sections there
+without relying on them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from campaign.parsing.plain_text import sentences, without_links
+
+# Sections of FOIA 2000 and FOISA 2002 that refuse information (s12 cost, s14 vexatious, the
+# Part II exemptions); s1, s10, s16, s17 and s50 are duties and procedure, never a reason.
+_FOIA_REASONS = {"12", "14", *map(str, range(21, 45)), "22A"} - {"25"}
+_FOISA_REASONS = {"12", "14", *map(str, range(25, 42))}
+_EIR_REASONS = re.compile(r"^(?:12\([345]\)(?:\([a-g]\))?|13)$")
+
+_PARENS = r"(?:\s?\(\s?[0-9a-z]{1,4}(?:\s?-\s?[0-9a-z]{1,4})?\s?\))*"
+_SECTION_LIST = re.compile(
+    rf"(?<![A-Za-z])(?i:sections?|ss?\.|s\.?(?=\s?\d))\s?(?P<first>\d{{1,2}}[A-Z]?){_PARENS}"
+    rf"(?P<more>(?:\s?(?i:,|and|&|or|/)\s?(?i:s\.?\s?)?\d{{1,2}}[A-Z]?{_PARENS}(?!\d|\.\d))*)"
+    r"(?P<after>[^.;]{0,60})"
+)
+_REGULATION = re.compile(
+    rf"(?<![A-Za-z])(?:regulations?|regs?\.?|r\.)\s?(?P<number>\d{{1,2}})(?P<parens>{_PARENS})",
+    re.IGNORECASE,
+)
+_NUMBER_IN_LIST = re.compile(r"(\d{1,2}[A-Z]?)(?![\d])")
+_OTHER_LAW_AFTER = re.compile(
+    r"^\s*(?:\([^)]*\)\s*)*of\s+the\s+(?!freedom\s+of\s+information|foi|act\b|"
+    r"environmental\s+information)[A-Z][\w ()',-]{0,60}?(?:act|code|regulations|order)\b",
+    re.IGNORECASE,
+)
+
+_HYPOTHETICAL = re.compile(
+    r"^(?:if|where|should|unless|in\s+the\s+event|whether|when)\b|"
+    r"\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|supply|send|prioriti[sz]e|let)|"
+    r"\b(?:I|we)\s+(?:am|are)\s+(?:requesting|posing|asking)\b|\bmy\s+(?:request|questions)\b",
+    re.IGNORECASE,
+)
+_RIGHTS_BOILERPLATE = re.compile(
+    r"internal\s+review|information\s+commissioner|\bICO\b|complain|appeal|re-?use|copyright|"
+    r"section\s+50\b|publication\s+scheme|disclosure\s+log",
+    re.IGNORECASE,
+)
+_RELIES = re.compile(
+    r"exempt|exception|withh[oe]ld|redact|refus|rely|relied|engag|appl(?:y|ies|ied)|"
+    r"by\s+virtue|not\s+(?:obliged|required)|under\s+section",
+    re.IGNORECASE,
+)
+
+_COST_LIMIT = re.compile(
+    r"appropriate\s+limit|cost\s+limit|(?:exceed|exceeds|exceeded|exceeding|beyond|in\s+excess\s+of|"
+    r"more\s+than|over)\s+(?:the\s+)?(?:£\s?(?:450|600)|(?:18|24)\s+hours|cost|time\s+limit|"
+    r"appropriate)|excessive\s+cost|fees\s+regulations|£\s?(?:450|600)\b[^.]{0,80}"
+    r"(?:limit|exceed)|(?:18|24)\s+hours?\s+(?:limit|threshold)",
+    re.IGNORECASE,
+)
+_VEXATIOUS = re.compile(r"\bvexatious\b|\brepeated\s+request", re.IGNORECASE)
+_MANIFESTLY_UNREASONABLE = re.compile(r"manifestly\s+unreasonable", re.IGNORECASE)
+_PERSONAL_DATA_WITHHELD = re.compile(
+    r"(?:personal\s+(?:data|information)|names?\s+of\s+(?:junior\s+)?(?:staff|officers|"
+    r"individuals|employees))[^.]{0,120}(?:redact|withh[oe]ld|exempt|not\s+(?:be\s+)?disclos)|"
+    r"(?:redact|withh[oe]ld|removed)[^.]{0,80}personal\s+(?:data|information)",
+    re.IGNORECASE,
+)
+_ACCESSIBLE_ELSEWHERE = re.compile(
+    r"reasonably\s+accessible\s+(?:to\s+(?:you|the\s+applicant)\s+)?(?:by\s+other\s+means|"
+    r"otherwise)|otherwise\s+accessible",
+    re.IGNORECASE,
+)
+_EIR = re.compile(r"(?i:environmental\s+information\s+regulations)|\bEIRs?\b")
+_FOI_ACT = re.compile(r"freedom\s+of\s+information|\bFOI(?:A|SA)?\b", re.IGNORECASE)
+_SCOTTISH = re.compile(r"\(scotland\)|\bFOISA\b|scottish\s+information\s+commissioner", re.I)
+
+
+def find_exemptions(text: str) -> list[str]:
+    """Exemptions and exceptions the authority applies in this text, sorted."""
+    regime = regime_of(text)
+    found: set[str] = set()
+    for sentence in relied_on_sentences(text):
+        found.update(_sections_in(sentence, regime))
+        found.update(_regulations_in(sentence))
+        found.update(_described_in(sentence, regime, found))
+    return sorted(found, key=_sort_key)
+
+
+def regime_of(text: str) -> str:
+    """Which law the letter answers under: "eir", "foisa" or "foia"."""
+    eir = len(_EIR.findall(text))
+    foi = len(_FOI_ACT.findall(text))
+    if eir and eir >= foi:
+        return "eir"
+    return "foisa" if _SCOTTISH.search(text) else "foia"
+
+
+def relied_on_sentences(text: str) -> list[str]:
+    """Sentences in the authority's own voice about this request (no hypotheticals, no rights)."""
+    kept = []
+    for sentence in sentences(without_links(text)):
+        if _HYPOTHETICAL.search(sentence):
+            continue
+        if _RIGHTS_BOILERPLATE.search(sentence) and not re.search(
+            r"exempt|withh[oe]ld", sentence, re.IGNORECASE
+        ):
+            continue
+        kept.append(sentence)
+    return kept
+
+
+def _sections_in(sentence: str, regime: str) -> set[str]:
+    reasons = _FOISA_REASONS if regime == "foisa" else _FOIA_REASONS
+    found = set()
+    for match in _SECTION_LIST.finditer(sentence):
+        if _OTHER_LAW_AFTER.match(match.group("after")):
+            continue
+        more = re.sub(r"\([^)]*\)", "", match.group("more"))
+        numbers = [match.group("first"), *_NUMBER_IN_LIST.findall(more)]
+        for number in numbers:
+            number = number.upper() if number[-1].isalpha() else number
+            if number in reasons:
+                found.add(f"s{number}")
+    return found
+
+
+def _regulations_in(sentence: str) -> set[str]:
+    found = set()
+    for match in _REGULATION.finditer(sentence):
+        parens = re.sub(r"\s", "", match.group("parens")).lower()
+        number = match.group("number")
+        if number == "13":
+            found.add("reg13")
+            continue
+        # Keep paragraph and sub-paragraph: 12(4)(b), 12(5)(e), 12(3).
+        levels = re.findall(r"\([0-9a-z-]+\)", parens)[:2]
+        candidate = number + "".join(levels)
+        if _EIR_REASONS.match(candidate):
+            found.add(f"reg{candidate}")
+    return found
+
+
+def _described_in(sentence: str, regime: str, already: set[str]) -> set[str]:
+    """Reasons named in words only, e.g. Kent's "beyond the 18 hours" for the cost limit."""
+    found = set()
+    eir = regime == "eir"
+    if _COST_LIMIT.search(sentence) and not _is_general_statement(sentence):
+        found.add("reg12(4)(b)" if eir else "s12")
+    if _MANIFESTLY_UNREASONABLE.search(sentence):
+        found.add("reg12(4)(b)")
+    if _VEXATIOUS.search(sentence) and _RELIES.search(sentence):
+        found.add("reg12(4)(b)" if eir else "s14")
+    if _PERSONAL_DATA_WITHHELD.search(sentence) and not already & {"s38", "s40", "reg13"}:
+        found.add("reg13" if eir else ("s38" if regime == "foisa" else "s40"))
+    if _ACCESSIBLE_ELSEWHERE.search(sentence):
+        found.add("s25" if regime == "foisa" else "s21")
+    return found
+
+
+def _is_general_statement(sentence: str) -> bool:
+    """Explanations of the law ("The appropriate limit is £450 ...") without applying it."""
+    applies = re.search(
+        r"\b(?:would|will|does|do|has|have|is\s+likely|exceed(?:s|ed)?|beyond|refus|unable|"
+        r"not\s+(?:able|obliged|required)|estimate)\b",
+        sentence,
+        re.IGNORECASE,
+    )
+    return not applies
+
+
+def _sort_key(exemption: str) -> tuple[int, int, str]:
+    match = re.match(r"(s|reg)(\d+)(.*)", exemption)
+    if not match:
+        return (2, 0, exemption)
+    kind, number, rest = match.groups()
+    return (0 if kind == "s" else 1, int(number), rest)

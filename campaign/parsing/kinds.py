@@ -1,0 +1,283 @@
+"""Which kind of message a reply is: acknowledgement, clarification, extension, response, ...
+
+Each kind has phrases authorities use for it, read in the authority's own sentences (not the
+"If you are unhappy ..." rights paragraph, not hypotheticals). The kinds are tried from the most
+specific to the least: a bounce or an out-of-office notice first; then a review decision; an
+extension; a request to clarify; an acknowledgement that promises an answer by a date; and only
+then a final answer, which is a `refusal` when nothing is given and a `response` otherwise.
+A message with none of these signs, or one that reads like an answer but never mentions a
+request under the Acts or a reference (a policy team's note, a pointer sent after an ICO
+decision), is `other`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from campaign.domain.vocabulary import MessageKind
+from campaign.parsing.outcomes import Findings
+from campaign.parsing.plain_text import flat, sentences, without_links
+
+
+def _compile(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
+
+
+_BOUNCE = _compile(
+    [
+        r"\bdelivery\s+(?:has\s+)?failed\b",
+        r"\bundeliverable\b",
+        r"\bmail\s+delivery\s+(?:failed|failure|subsystem|system)\b",
+        r"\bdelivery\s+status\s+notification\s*\(failure\)",
+        r"\b55[0-4][ -]\d\.\d\.\d{1,3}\b",
+        r"\b(?:could|can)\s*not\s+be\s+delivered\b",
+        r"\bcouldn'?t\s+be\s+delivered\b",
+        r"\bwasn'?t\s+delivered\b",
+        r"\bmessage\s+(?:was\s+)?not\s+delivered\b",
+        r"\brecipient\s+address\s+rejected\b",
+        r"\baddress\s+(?:not\s+found|couldn'?t\s+be\s+found|unknown)\b",
+        r"\buser\s+unknown\b",
+        r"\bmailbox\s+(?:unavailable|not\s+found|is\s+full|does\s+not\s+exist)\b",
+        r"\breturned\s+mail\b",
+        r"\bpermanent\s+(?:error|failure)\b",
+        r"\bfollowing\s+recipients?\s+(?:cannot|could\s+not)\s+be\s+reached\b",
+        r"\bno\s+such\s+user\b",
+    ]
+)
+_DELAY_NOTICE = _compile(
+    [
+        r"\bdelivery\s+(?:has\s+been\s+|is\s+)?delayed\b",
+        r"\bdelivery\s+status\s+notification\s*\(delay\)",
+        r"\bwill\s+(?:continue\s+to\s+)?retry\b",
+    ]
+)
+_AWAY = _compile(
+    [
+        r"\bout\s+of\s+(?:the\s+)?office\b",
+        r"\bautomatic\s+reply\b",
+        r"\bauto[- ]?reply\b",
+        r"\bI\s+am\s+(?:currently\s+|now\s+)?(?:away|on\s+(?:annual\s+|parental\s+|sick\s+)?leave|"
+        r"out\s+of|not\s+in|off)\b",
+        r"\bI'?m\s+(?:currently\s+)?(?:away|on\s+(?:annual\s+)?leave|out\s+of)\b",
+        r"\bI\s+will\s+be\s+(?:back|returning|out\s+of)\b",
+        r"\blimited\s+access\s+to\s+(?:my\s+)?e-?mail",
+        r"\breturn(?:ing)?\s+to\s+(?:the\s+)?(?:office|work)\s+on\b",
+        r"\b(?:mailbox|address|account)\s+is\s+no\s+longer\s+(?:monitored|in\s+use|active)",
+        r"\bI\s+no\s+longer\s+work\b",
+    ]
+)
+_REVIEW_DONE = _compile(
+    [
+        r"\binternal\s+review\s+(?:response|decision|outcome|result|findings|letter|report|"
+        r"has\s+(?:now\s+)?been\s+(?:completed|concluded|carried\s+out))",
+        r"\b(?:outcome|result|conclusion|findings)\s+of\s+(?:the|your|my|our|this)\s+"
+        r"(?:internal\s+)?review\b",
+        r"\b(?:I|we)\s+have\s+(?:now\s+)?(?:completed|conducted|carried\s+out|undertaken|"
+        r"concluded|finished)\s+(?:an?|the|my|our|your|this)\s+(?:internal\s+)?review",
+        r"\b(?:I|we)\s+have\s+(?:now\s+)?(?:reviewed|re-?considered|re-?examined)\s+(?:the|your|our)"
+        r"\s+(?:original\s+|initial\s+)?(?:request|response|decision|handling|case|reply)",
+        r"\b(?:uphold|upheld|upholding|overturn|overturned|overturning)\s+(?:the\s+|your\s+)?"
+        r"(?:original|initial|council'?s|authority'?s|department'?s|decision|response|exemption|"
+        r"refusal|complaint|application|request|appeal)",
+        r"\b(?:original|initial)\s+(?:decision|response)\s+(?:is|was|has\s+been|should\s+be)\s+"
+        r"(?:upheld|overturned|correct|revised|amended)",
+        r"\breviewing\s+officer\b|\breview\s+panel\b",
+        r"\bnot\s+involved\s+in\s+(?:the\s+|your\s+)?original\b",
+        r"\breview\s+response\b",
+        r"\bresponse\s+to\s+your\s+(?:request\s+for\s+an?\s+)?internal\s+review\b",
+    ]
+)
+_EXTENSION = _compile(
+    [
+        r"\bextend(?:ed|ing)?\s+(?:the\s+)?(?:time|deadline|date|period|response\s+(?:time|date|"
+        r"deadline)|timescale|time\s+limit|due\s+date|statutory)",
+        r"\bextension\s+(?:of|to)\s+(?:the\s+)?(?:time|deadline|response|\d|twenty|20|a\s+further)",
+        r"\b(?:an?|this|the|further)\s+extension\b(?!\s*(?:number|no\b|\d))",
+        r"\bsection\s+10\s?\(3\)",
+        r"\breg(?:ulation)?\.?\s?7\s?\(1\)|\bregulation\s+7\b",
+        r"\bcomplex\s+and\s+voluminous\b",
+        r"\b(?:need|needs|require|requires|requiring|needing)\s+(?:some\s+)?(?:more|further|"
+        r"additional|extra)\s+time\b",
+        r"\b(?:additional|further|more|extra)\s+time\s+(?:is\s+(?:needed|required)|to\s+consider)",
+        r"\b(?:not\s+be(?:en)?\s+able|unable)\s+to\s+(?:respond|reply|provide\s+(?:you\s+with\s+)?"
+        r"(?:a|our)\s+(?:full\s+)?response)\s+(?:to\s+(?:you|your\s+request)\s+)?"
+        r"(?:within|by)\b",
+        r"\b(?:new|revised)\s+(?:due\s+|target\s+|response\s+)?(?:date|deadline)\b",
+        r"\bpublic\s+interest\s+test\b[^.]{0,120}\b(?:additional|further|more)\s+time\b",
+    ]
+)
+_ACKNOWLEDGED = _compile(
+    [
+        r"\b(?:aim|aims|expect|intend|hope|endeavour|plan)\s+to\s+(?:send|provide|give|issue|"
+        r"respond|reply|get\s+back|let\s+you\s+have)\b[^.]{0,60}\b(?:by|before|within|"
+        r"no\s+later\s+than)\b",
+        r"\bwill\s+(?:respond|reply|send\s+(?:you\s+)?(?:a|our)\s+(?:full\s+)?(?:response|reply)|"
+        r"provide\s+(?:you\s+with\s+)?(?:a|our|the)\s+(?:full\s+)?(?:response|reply|information)|"
+        r"be\s+in\s+touch|receive\s+(?:a|our)\s+(?:full\s+)?(?:response|reply))\b[^.]{0,50}"
+        r"\b(?:by|before|within|no\s+later\s+than)\b",
+        r"\b(?:should|will|can)\s+(?:expect\s+to\s+)?(?:receive|expect)\s+(?:a|our|the)\s+"
+        r"(?:full\s+)?(?:response|reply)",
+        r"\b(?:due\s+date|deadline|target\s+date)\s+for\s+(?:a|our|the|your)\s+(?:response|reply)",
+        r"\b(?:response|reply)\s+(?:is\s+)?due\s+(?:by|on)\b",
+        r"\backnowledge\s+(?:receipt|your\s+(?:request|email|letter|application))",
+        r"\bthis\s+(?:email|is)\s+(?:to\s+)?(?:acknowledge|confirm\s+(?:receipt|that\s+we\s+have\s+"
+        r"received))",
+        r"\b(?:has|have)\s+been\s+(?:received|logged|registered|recorded|allocated|assigned)\b"
+        r"[^.]{0,80}\b(?:will|respond|response|reply|working\s+days)\b",
+        r"\b(?:we\s+are|I\s+am)\s+(?:now\s+)?(?:dealing\s+with|processing|handling|considering)\s+"
+        r"your\s+(?:request|review|complaint|appeal|concerns)",
+        r"\bwill\s+be\s+(?:dealt\s+with|processed|handled|considered)\s+(?:under|in\s+accordance)",
+        r"\breceived\s+your\s+(?:request|email|application)\b[^.]{0,80}\bwill\s+(?:respond|reply|"
+        r"aim|be\s+in\s+touch|provide|send)",
+    ]
+)
+_CLARIFY = _compile(
+    [
+        r"\b(?:ask|asking|request|requesting|seek|seeking)\s+(?:you\s+)?(?:to\s+|for\s+)?"
+        r"(?:some\s+|further\s+|a\s+)?clarif",
+        r"\b(?:could|would|can|will)\s+you\s+(?:please\s+)?(?:kindly\s+)?(?:clarify|confirm|specify|"
+        r"narrow|tell\s+(?:me|us)\s+(?:which|what|whether))\b",
+        r"\bplease\s+(?:could\s+you\s+|can\s+you\s+)?(?:clarify|specify)\b",
+        r"\b(?:need|needs|require|requires)\s+(?:some\s+)?(?:further\s+|more\s+|additional\s+)?"
+        r"(?:clarification|information\s+from\s+you|details\s+from\s+you)",
+        r"\bclarification\s+(?:is|would\s+be|will\s+be)\s+(?:needed|required|helpful|appreciated)",
+        r"\bwithout\s+(?:this|that|the|these|some)\s+(?:extra\s+|further\s+|additional\s+)?"
+        r"(?:information|clarification|details)\b",
+        r"\bsection\s+1\s?\(3\)|\bregulation\s+9\b|\breg\.?\s?9\s?\(2\)",
+        r"\b(?:clock|time\s+limit|20\s+working\s+days?)\s+(?:will\s+|has\s+)?(?:not\s+)?"
+        r"(?:start|begin|restart|be\s+paused|paused|stop)",
+        r"\b(?:provide|specify|confirm|tell\s+us)\s+(?:a|the)\s+(?:start|end|specific)?\s*"
+        r"(?:date|time\s*frame|period|date\s+range)\b[^.]{0,80}(?:\?|$)",
+        r"\binviting\s+you\s+to\s+(?:refine|clarify|narrow)",
+    ]
+)
+_REFINE = _compile(
+    [
+        r"\b(?:refine|narrow|reduce|rephrase|reframe|resubmit)\s+(?:down\s+)?(?:the\s+)?"
+        r"(?:terms\s+of\s+|scope\s+of\s+)?(?:your|the|this)\s+request",
+        r"\bmore\s+specific\b",
+    ]
+)
+_NOT_ASKING = re.compile(
+    r"\bif\s+you\s+(?:require|need|have|would\s+like|want)\b[^.]{0,40}\bclarif|any\s+clarification",
+    re.IGNORECASE,
+)
+_COVER_NOTE = _compile(
+    [
+        r"\b(?:attached|enclosed|please\s+find)\b[^.]{0,30}\b(?:our|my|the|a)\s+(?:formal\s+|full\s+)?"
+        r"(?:response|reply)\b",
+        r"\b(?:attached|enclosed|please\s+find)\b[^.]{0,60}\b(?:formal|full|final)\s+"
+        r"(?:response|reply|decision)",
+        r"\b(?:attached|enclosed|please\s+find)\b[^.]{0,60}\b(?:response|reply)\s+to\s+your\s+"
+        r"(?:freedom\s+of\s+information\s+|foi\s+|foia\s+|eir\s+|information\s+)?request",
+        r"\b(?:our|my|the\s+council'?s|the\s+authority'?s)\s+response\s+(?:to\s+your\s+request\s+)?"
+        r"(?:is\s+)?(?:attached|enclosed|below|as\s+follows)",
+        r"\bin\s+response\s+to\s+your\s+(?:freedom\s+of\s+information\s+|foi\s+|foia\s+|eir\s+|"
+        r"information\s+)?request\b",
+    ]
+)
+# Signatures ("MHCLG FOI Team") do not make a note about a request under the Acts.
+_NOT_A_TEAM = (
+    r"(?!\s+(?:team|officer|unit|manager|co-?ordinator|business|lead|administrator|office|"
+)
+_NOT_A_TEAM += r"mailbox|section|department|&|and\s+data|and\s+information|compliance|disclosure))"
+_FORMAL = _compile(
+    [
+        rf"freedom\s+of\s+information(?:\s+act)?{_NOT_A_TEAM}",
+        r"environmental\s+information\s+regulations",
+        rf"\bFOI(?:A|SA)?\b{_NOT_A_TEAM}",
+        r"\bEIRs?\b",
+        r"request\s+for\s+information",
+        r"(?:foi|foia|eir|freedom\s+of\s+information)\s+request",
+    ]
+)
+_RIGHTS = re.compile(
+    r"information\s+commissioner|\bICO\b|complain|appeal|re-?use|copyright", re.IGNORECASE
+)
+_HYPOTHETICAL = re.compile(r"^(?:if|where|should|unless|in\s+the\s+event|when)\b", re.I)
+_CONDITIONAL = re.compile(r"\bif\b|\bwhere\b", re.IGNORECASE)
+_REVIEW_WORD = re.compile(r"\breview\b", re.IGNORECASE)
+_THEIR_REVIEW = re.compile(
+    r"(?:your|the)\s+(?:request\s+for\s+an?\s+(?:internal\s+)?review|review\s+request|"
+    r"complaint|appeal)|considering\s+your\s+concerns",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class KindSigns:
+    """Which kinds of message the text has the phrases of."""
+
+    bounce: bool = False
+    delay_notice: bool = False
+    away: bool = False
+    review_done: bool = False
+    extension: bool = False
+    acknowledged: bool = False
+    clarify: bool = False
+    refine: bool = False
+    cover_note: bool = False
+    formal: bool = False
+
+
+def read_kind_signs(text: str, subject: str = "") -> KindSigns:
+    """Find the phrases of each message kind in the authority's own sentences."""
+    head = flat(f"{subject}\n{text[:3000]}")
+    own = [s for s in sentences(without_links(text)) if not _HYPOTHETICAL.search(s)]
+    outside_rights = [s for s in own if not _RIGHTS.search(s)]
+    # Sentences about reviews in general ("reviews are answered within 20 working days") are
+    # boilerplate; the ones about this requester's own review request are not.
+    promises = [s for s in outside_rights if not _REVIEW_WORD.search(s) or _THEIR_REVIEW.search(s)]
+    asking = [s for s in outside_rights if not _NOT_ASKING.search(s)]
+    return KindSigns(
+        bounce=bool(_BOUNCE.search(head)),
+        delay_notice=bool(_DELAY_NOTICE.search(head)),
+        away=bool(_AWAY.search(flat(f"{subject}\n{text[:800]}"))),
+        review_done=any(_REVIEW_DONE.search(s) for s in outside_rights),
+        extension=any(_EXTENSION.search(s) for s in promises if not _CONDITIONAL.search(s)),
+        acknowledged=any(_ACKNOWLEDGED.search(s) for s in promises),
+        clarify=any(_CLARIFY.search(s) for s in asking),
+        refine=any(_REFINE.search(s) for s in asking),
+        cover_note=any(_COVER_NOTE.search(s) for s in outside_rights),
+        formal=bool(_FORMAL.search(f"{subject}\n{text}")),
+    )
+
+
+def classify_kind(
+    signs: KindSigns,
+    findings: Findings,
+    outcome: str | None,
+    *,
+    has_reference: bool,
+    cost_limit: bool = False,
+    long_letter: bool = False,
+    auto_submitted: bool = False,
+    delivery_report: bool = False,
+) -> MessageKind:
+    """The message kind, from the signs of each kind and what the reply says it gives."""
+    if delivery_report or signs.bounce:
+        return MessageKind.OTHER if signs.delay_notice and not signs.bounce else MessageKind.BOUNCE
+    if signs.away:
+        return MessageKind.OTHER
+    if auto_submitted and not signs.acknowledged:
+        return MessageKind.OTHER
+    answered = findings.disclosed or findings.not_held
+    if signs.review_done:
+        return MessageKind.REVIEW_OUTCOME
+    if signs.extension and not answered:
+        return MessageKind.EXTENSION
+    if signs.clarify and not answered and not cost_limit:
+        return MessageKind.CLARIFICATION
+    if signs.acknowledged and not (answered or findings.withheld):
+        return MessageKind.ACKNOWLEDGEMENT
+    if signs.refine and not answered and not cost_limit and not findings.withheld:
+        return MessageKind.CLARIFICATION
+    if findings.says_anything or signs.cover_note:
+        if not (signs.formal or has_reference):
+            return MessageKind.OTHER
+        return MessageKind.REFUSAL if outcome == "refused" else MessageKind.RESPONSE
+    if long_letter and signs.formal and has_reference:
+        # A full letter under the Acts that is none of the shorter kinds answers in its own words.
+        return MessageKind.RESPONSE
+    return MessageKind.OTHER

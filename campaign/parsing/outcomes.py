@@ -1,0 +1,240 @@
+"""What a final answer gives the requester, as the request status words of the product.
+
+A reply is read for four things: information given (attached, set out, or published and pointed
+to under s21), information not held, information withheld (exemptions, cost limit, "unable to
+provide"), and signs that only part was given ("the remainder of the request", redactions).
+The overall outcome follows the way FOI trackers such as WhatDoTheyKnow score requests:
+everything given is `successful`; some given and some not held or withheld is
+`partially_successful`; nothing given because nothing is held is `not_held`; nothing given
+because it is withheld is `refused`. Saying "there are no training materials" in passing is an
+answer, not a "not held" statement: only the phrases authorities use to claim the information is
+not held count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from campaign.parsing.exemptions import relied_on_sentences
+from campaign.parsing.plain_text import normalise
+
+_INFO = (
+    r"(?:information|data|records?|documents?|documentation|details|materials?|figures|"
+    r"statistics|reports?|notes|manuals?|assessments?|correspondence|emails?|minutes|contracts?|"
+    r"evaluations?|policy|policies|guidance|files?|evidence)"
+)
+_NOT_HELD = [
+    rf"\b(?:it|this|that|these|those|they|such|the|any|requested|{_INFO})\s+(?:\w+\s+){{0,4}}?"
+    r"(?:is|are|was|were)\s+not\s+(?:held|recorded|collected|kept|retained|captured)\b",
+    r"\bnot\s+held\s+by\b",
+    r"\bno\s+(?:such\s+|recorded\s+|relevant\s+|specific\s+)?(?:information|data|records?)\s+"
+    r"(?:is\s+|are\s+|was\s+)?(?:held|exists?|recorded)\b",
+    r"\b(?:do|does|did)\s+not\s+(?:hold|keep|retain|record|collect)\b",
+    r"\b(?:do|does|did)\s+not\s+have\s+(?:it\b|them\b|this\b|that\b|these\b|(?:the|any|such|this|"
+    rf"that|these|those|specific|recorded|relevant)\s+(?:\w+\s+){{0,3}}?{_INFO})",
+    rf"\b(?:hold|holds|held|have|has)\s+no\s+(?:\w+\s+){{0,3}}?{_INFO}",
+    rf"\b(?:unable|not\s+able|failed)\s+to\s+(?:locate|find|identify)\s+any\s+(?:\w+\s+){{0,3}}?"
+    rf"{_INFO}",
+    r"\bsection\s+1\s?\(1\)\s?\(a\)",
+    r"\bsection\s+17\b[^.]{0,80}\bnot\s+held\b",
+    r"\bregulation\s+12\s?\(4\)\s?\(a\)|\breg\.?\s?12\s?\(4\)\s?\(a\)",
+    rf"\b(?:information|{_INFO})\s+(?:\w+\s+){{0,4}}?does\s+not\s+exist\b",
+]
+_WITHHELD = [
+    r"\b(?:unable|not\s+able|cannot|can\s?not)\s+(?:to\s+)?(?:provide|supply|disclose|release|"
+    r"share|give)\s+(?:you\s+with\s+)?(?:this|the|that|these|any|some)\b",
+    r"\b(?:is|are|has\s+been|have\s+been|being|will\s+be)\s+withheld\b",
+    r"\bwithh(?:old|olding)\s+(?:this|the|that|these|it|them|all|some)\b",
+    r"\b(?:refuse|refusing|decline|declining)\s+(?:to\s+(?:provide|disclose|release|comply)|"
+    r"your\s+request|this\s+request)",
+    r"\bneither\s+confirm\s+nor\s+deny\b",
+    r"\bexempt\s+from\s+disclosure\b",
+    r"\b(?:is|are)\s+(?:therefore\s+)?exempt\b",
+    r"\b(?:not\s+obliged|not\s+required)\s+(?:by\s+statute\s+)?to\s+(?:provide|release|"
+    r"disclose|comply)",
+]
+_PARTIAL = [
+    r"\bredact(?:ed|ion|ions)?\b",
+    r"\b(?:remainder|rest)\s+of\s+(?:the|your)\s+request\b",
+    r"\b(?:any\s+)?further\s+information\b[^.]{0,60}\b(?:refus|exempt|withh)",
+    r"\b(?:refus|exempt|withh)\w*\b[^.]{0,60}\b(?:any\s+)?further\s+information\b",
+    r"\bsome\s+of\s+the\s+(?:information|data|documents|material)\b",
+    r"\b(?:unable|not\s+able)\s+to\s+provide\s+all\s+(?:of\s+)?the\b",
+    r"\bpartially\s+(?:disclosed|provided|released)\b",
+    r"\bin\s+part\b",
+]
+_DISCLOSED = [
+    r"\bpleased\s+to\s+(?:provide|supply|enclose|attach|confirm|send|share|release|disclose|"
+    r"inform|advise)\b",
+    r"\b(?:able|happy)\s+to\s+(?:provide|release|disclose|supply|share)\b",
+    r"\bplease\s+find\s+(?:attached|enclosed|below)\s+(?:the\s+|a\s+|copies\s+|copy\s+|our\s+)?"
+    rf"(?:requested\s+|relevant\s+)?(?:{_INFO}|copies|copy|spreadsheet|presentation|list|table|"
+    r"answers?|response\s+to\s+(?:each|your\s+questions))",
+    r"\b(?:have|has)\s+(?:been\s+)?attached\s*:|\bwe\s+have\s+attached\b(?![^.]{0,30}\bresponse\b)",
+    r"\battached\s+(?:is|are)\s+(?:the|a|copies|copy)\b",
+    r"\b(?:is|are)\s+attached\b",
+    r"\b(?:see|in|with)\s+(?:the\s+)?attached\s+(?!response|letter|reply|notice|formal)\w+",
+    r"\battached\s+(?:most\s+recent\s+|latest\s+)?(?:document|file|spreadsheet|copy|copies|report|"
+    r"presentation|slides?|list|table|pdf|excel|policy|information|data)\b",
+    r"\b(?:and|with|including)\s+the\s+information\s+(?:you\s+(?:asked\s+for|requested|"
+    r"require|sought)|requested)\b",
+    r"\b(?:the\s+)?(?:information|answers?|details|responses?)\s+(?:\w+\s+){0,4}?(?:is|are)\s+"
+    r"(?:as\s+follows|set\s+out\s+below|provided\s+below|shown\s+below|listed\s+below|"
+    r"detailed\s+below|below)\b",
+    r"\b(?:repeated|set\s+out)\s+below,?\s+(?:along\s+)?with\s+(?:the|our|its|my)\b[^.]{0,20}"
+    r"\bresponse",
+    r"\b(?:I|we)\s+can\s+confirm\s+(?:that\s+)?(?:the\s+)?(?:[\w ]{0,40}?)\b(?:holds?|held)\b"
+    r"(?!\s+(?:no|elsewhere))",
+    r"\bplease\s+see\s+(?:below|the\s+following|the\s+table\s+below|the\s+attached)\b",
+    r"\bin\s+(?:answer|response|reply)\s+to\s+(?:your\s+)?(?:question|point|part)\s+\d",
+]
+_POINTER = [
+    r"\b(?:can|may)\s+be\s+(?:found|accessed|viewed|downloaded|obtained|seen)\s+(?:at|on|via|"
+    r"here|from|through|using|in)\b",
+    r"\b(?:is|are)\s+(?:publicly\s+)?(?:available|published|accessible)\s+(?:to\s+you\s+)?"
+    r"(?:at|on|via|from|here|through|online)\b",
+    r"\b(?:refer\s+to|see|visit|use)\s+the\s+following\s+(?:link|website|web\s*site|web\s*page|"
+    r"websites|links)\b",
+    r"\bfollowing\s+link\b",
+]
+# Framing of answers written into the letter itself ("Our response:", "In relation to Question 1").
+_ANSWER_FRAMING = [
+    r"\b(?:our|the\s+council'?s|the\s+authority'?s|the\s+force'?s|the\s+department'?s|"
+    r"the\s+trust'?s)\s+response\s*(?::|is\s+as\s+follows|to\s+(?:each|your\s+questions))",
+    r"^(?:response|answer|reply)\s*\d{0,2}\s*[:.-]",
+    r"\bplease\s+see\s+(?:below|our\s+response\s+below)",
+    r"\bin\s+(?:answer|response|reply)\s+to\s+(?:your\s+)?(?:question|point|part)s?\s+\d",
+    r"\b(?:in\s+relation|with\s+regards?|turning)\s+to\s+(?:question|part|point)s?\s+\d",
+    r"\bturning\s+to\s+the\s+specifics\b",
+    r"\bas\s+follows\s*:",
+]
+_NOT_A_POINTER = re.compile(
+    r"refer\s+back\s+to|(?:original|previous|earlier)\s+(?:response|reply|letter)|"
+    r"complain|request\s+can\s+be\s+submitted|to\s+make\s+a\s+request|you\s+may\s+wish\s+to\s+contact",
+    re.IGNORECASE,
+)
+# Answer lines of a question-and-answer sheet ("A1  Gwent Police uses ...", "Answer: ...").
+_ANSWER_LINE = re.compile(r"^(?:A\s?\d{1,2}\b|Answer\s*\d{0,2}\s*[:.-]|Response\s*\d{0,2}\s*:)")
+
+
+def _compile(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
+
+
+_NOT_HELD_RE = _compile(_NOT_HELD)
+_WITHHELD_RE = _compile(_WITHHELD)
+_PARTIAL_RE = _compile(_PARTIAL)
+_DISCLOSED_RE = _compile(_DISCLOSED)
+_POINTER_RE = _compile(_POINTER)
+_ANSWER_FRAMING_RE = re.compile("|".join(f"(?:{p})" for p in _ANSWER_FRAMING), re.I | re.M)
+
+# Exemptions that mean "published elsewhere" or "not held" rather than "withheld".
+_ELSEWHERE = {"s21", "s25"}
+_NOT_HELD_EXCEPTIONS = {"reg12(4)(a)"}
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What one reply says about the information asked for."""
+
+    disclosed: bool = False
+    pointed_to: bool = False
+    not_held: bool = False
+    withheld: bool = False
+    partial: bool = False
+    published_elsewhere: bool = False
+
+    @property
+    def says_anything(self) -> bool:
+        return any(
+            (
+                self.disclosed,
+                self.pointed_to,
+                self.not_held,
+                self.withheld,
+                self.partial,
+                self.published_elsewhere,
+            )
+        )
+
+
+def read_findings(text: str, exemptions: list[str]) -> Findings:
+    """Read a reply for information given, pointed to, not held, withheld or partly given."""
+    disclosed = pointed = not_held = withheld = partial = False
+    for sentence in relied_on_sentences(text):
+        sentence_not_held = bool(_NOT_HELD_RE.search(sentence))
+        not_held |= sentence_not_held
+        if (
+            not sentence_not_held
+            and _WITHHELD_RE.search(sentence)
+            and not _only_published_elsewhere(sentence)
+        ):
+            withheld = True
+        partial |= bool(_PARTIAL_RE.search(sentence))
+        if not sentence_not_held and _DISCLOSED_RE.search(sentence):
+            disclosed = True
+        if _POINTER_RE.search(sentence) and not _NOT_A_POINTER.search(sentence):
+            pointed = True
+    disclosed |= _answers_questions(text)
+    if not (disclosed or not_held or withheld) and _ANSWER_FRAMING_RE.search(normalise(text)):
+        # Answers written out in the letter with nothing withheld or missing.
+        disclosed = True
+    withheld |= any(e not in _ELSEWHERE and e not in _NOT_HELD_EXCEPTIONS for e in exemptions)
+    not_held |= any(e in _NOT_HELD_EXCEPTIONS for e in exemptions)
+    return Findings(
+        disclosed=disclosed,
+        pointed_to=pointed,
+        not_held=not_held,
+        withheld=withheld,
+        partial=partial,
+        published_elsewhere=any(e in _ELSEWHERE for e in exemptions),
+    )
+
+
+def judge_outcome(findings: Findings) -> str | None:
+    """The request status word for a final answer, or None when the reply does not say."""
+    given = (
+        findings.disclosed
+        or findings.published_elsewhere
+        or (findings.pointed_to and not findings.not_held)
+    )
+    if findings.withheld:
+        return "partially_successful" if given or findings.partial else "refused"
+    if findings.not_held:
+        return "partially_successful" if given or findings.partial else "not_held"
+    if findings.partial:
+        return "partially_successful"
+    if given:
+        return "successful"
+    return None
+
+
+_ELSEWHERE_SECTION = re.compile(
+    r"(?:section|s\.?)\s?2[15]\b|reasonably\s+accessible|otherwise\s+accessible", re.IGNORECASE
+)
+_ANY_SECTION = re.compile(r"(?:section|s\.?)\s?(\d{1,2}[A-Z]?)\b", re.IGNORECASE)
+
+
+def _only_published_elsewhere(sentence: str) -> bool:
+    """ "Exempt under section 21" withholds nothing: the information is published already."""
+    if not _ELSEWHERE_SECTION.search(sentence):
+        return False
+    others = {n for n in _ANY_SECTION.findall(sentence) if n not in {"21", "25", "17", "1"}}
+    return not others
+
+
+def _answers_questions(text: str) -> bool:
+    """A question-and-answer sheet with at least one answer that is not a refusal."""
+    for line in normalise(text).split("\n"):
+        line = line.strip()
+        if _ANSWER_LINE.match(line):
+            body = _ANSWER_LINE.sub("", line).strip()
+            if (
+                len(body) > 15
+                and not _NOT_HELD_RE.search(body)
+                and not _WITHHELD_RE.search(body)
+                and not re.search(r"exempt|section\s+\d", body, re.IGNORECASE)
+            ):
+                return True
+    return False

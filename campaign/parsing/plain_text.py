@@ -1,0 +1,118 @@
+"""Reply text made comparable: one spelling of quotes, dashes and spaces, and sentences to test.
+
+Authorities' letters arrive from Word, PDF and mail clients, each with its own curly quotes,
+non-breaking spaces, invisible direction marks and hard line wraps. Every rule in this package
+reads text that went through `normalise`, so a pattern written once matches all of them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_REPLACEMENTS = str.maketrans(
+    {
+        "\u00a0": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u200b": "",
+        "\u200c": "",
+        "\u200d": "",
+        "\u200e": "",
+        "\u200f": "",
+        "\u202a": "",
+        "\u202b": "",
+        "\u202c": "",
+        "\u2060": "",
+        "\ufeff": "",
+        "\u00ad": "",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00b7": "-",
+        "\u2022": "-",
+        "\u25cf": "-",
+        "\u25aa": "-",
+        "\uf0b7": "-",
+        "\u2026": "...",
+        "\r": "\n",
+    }
+)
+
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z])")
+_LINE_END_PUNCT = re.compile(r"[.!?:;]['\")\]]*$")
+_LIST_START = re.compile(r"^(?:[-*>]|\(?\d{1,2}[.)]|\(?[a-z][.)]|[QA]\d+\b|Q\s?\d+|Question\b)")
+
+
+def normalise(text: str) -> str:
+    """One spelling of punctuation and spaces; line structure kept."""
+    text = text.replace("\r\n", "\n").translate(_REPLACEMENTS)
+    text = re.sub(r"[ \t\f\v]+\n", "\n", text)
+    return re.sub(r"[ \t]{2,}", "  ", text)
+
+
+def without_links(text: str) -> str:
+    """Text with web and email addresses blanked, so numbers inside them are never read as facts."""
+    text = _URL.sub(" ", text)
+    return _EMAIL.sub(" ", text)
+
+
+def paragraphs(text: str) -> list[str]:
+    """Paragraphs with hard line wraps undone and runs of spaces collapsed.
+
+    A line break counts as a wrap when the next line carries on a sentence: it starts in lower
+    case, or the line before is long and has no closing punctuation. Short lines (headings,
+    address blocks, "Our ref: 123") and list items stay on their own.
+    """
+    result: list[str] = []
+    for block in re.split(r"\n\s*\n", normalise(text)):
+        current = ""
+        for raw_line in block.split("\n"):
+            line = " ".join(raw_line.split())
+            if not line:
+                continue
+            if current and _is_wrap(current, line):
+                current = f"{current} {line}"
+            else:
+                if current:
+                    result.append(current)
+                current = line
+        if current:
+            result.append(current)
+    return result
+
+
+def _is_wrap(previous: str, line: str) -> bool:
+    if _LIST_START.match(line):
+        return False
+    if line[0].islower():
+        return True
+    last_line = previous.rsplit("\n", 1)[-1]
+    return len(last_line) >= 50 and not _LINE_END_PUNCT.search(last_line)
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of the text, in order; each is one line of collapsed whitespace."""
+    found: list[str] = []
+    for paragraph in paragraphs(text):
+        found.extend(part.strip() for part in _SENTENCE_END.split(paragraph) if part.strip())
+    return found
+
+
+def flat(text: str) -> str:
+    """The whole text on one line: for patterns that may span a wrap."""
+    return " ".join(normalise(text).split())

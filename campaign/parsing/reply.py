@@ -1,0 +1,164 @@
+"""One reply read as a whole: its reference, kind, outcome, exemptions and review window.
+
+A reply is an email (subject and body) and its attachments. The letter may be the body itself or
+an attached PDF/Word file with a short cover note; attachments that are not letters are the
+released documents themselves. The body's quoted thread is set aside, so our own request is never
+read as the authority's answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from campaign.domain.vocabulary import MessageKind
+from campaign.parsing.documents import ExtractedText
+from campaign.parsing.exemptions import find_exemptions
+from campaign.parsing.extensions import extended_until
+from campaign.parsing.kinds import classify_kind, read_kind_signs
+from campaign.parsing.outcomes import judge_outcome, read_findings
+from campaign.parsing.plain_text import normalise
+from campaign.parsing.quoting import new_text
+from campaign.parsing.references import find_reference
+from campaign.parsing.review_window import review_window_days
+
+_FINAL_KINDS = {MessageKind.RESPONSE, MessageKind.REFUSAL, MessageKind.REVIEW_OUTCOME}
+_NO_DETAILS_KINDS = {MessageKind.BOUNCE, MessageKind.OTHER}
+# A letter about a request, as opposed to a released document (report, spreadsheet, manual).
+_LETTER = re.compile(
+    r"freedom\s+of\s+information|environmental\s+information\s+regulations|\bFOI(?:A|SA)?\b|"
+    r"\bEIRs?\b|your\s+(?:request|email|letter)|request\s+for\s+information|\bDear\b|"
+    r"internal\s+review",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ReplyAnalysis:
+    """What the parser read in one reply; `to_json` is the `campaign parse-reply` output."""
+
+    reference_id: str | None
+    reference_source: str | None
+    kind: str
+    outcome: str | None
+    exemptions: list[str] = field(default_factory=list)
+    review_window_days: int | None = None
+    extended_until: date | None = None
+    mentions: list[str] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reference_id": self.reference_id,
+            "kind": self.kind,
+            "outcome": self.outcome,
+            "exemptions": list(self.exemptions),
+            "mentions": list(self.mentions),
+            "review_window_days": self.review_window_days,
+            "answers": list(self.answers),
+        }
+
+
+def analyse_reply(
+    *,
+    subject: str = "",
+    body: str = "",
+    documents: Sequence[tuple[str, ExtractedText]] = (),
+    auto_submitted: bool = False,
+    delivery_report: bool = False,
+    questions: Sequence[str] = (),
+) -> ReplyAnalysis:
+    """Read one reply: the email's subject and body plus the text of its attachments."""
+    fresh = new_text(body)
+    letters, released = _split_documents(fresh, documents)
+    reading = "\n\n".join([fresh, *(text.text for _, text in letters)])
+    reading = _without_questions(reading, questions)
+
+    reference, source = _reference(subject, fresh, body, letters)
+    exemptions = find_exemptions(reading)
+    findings = read_findings(reading, exemptions)
+    signs = read_kind_signs(reading, subject)
+    if released and (findings.says_anything or signs.cover_note):
+        findings = replace(findings, disclosed=True)
+    outcome = judge_outcome(findings)
+    kind = classify_kind(
+        signs,
+        findings,
+        outcome,
+        has_reference=reference is not None,
+        cost_limit=bool({"s12", "reg12(4)(b)"} & set(exemptions)),
+        long_letter=len(reading) > 1500,
+        auto_submitted=auto_submitted,
+        delivery_report=delivery_report,
+    )
+    if (
+        kind == MessageKind.RESPONSE
+        and outcome is None
+        and len(reading) > 1500
+        and not signs.cover_note
+    ):
+        outcome = "successful"  # a full letter whose answers are written out in it
+    if kind in _NO_DETAILS_KINDS:
+        return ReplyAnalysis(reference, source, kind.value, None)
+    return ReplyAnalysis(
+        reference_id=reference,
+        reference_source=source,
+        kind=kind.value,
+        outcome=outcome if kind in _FINAL_KINDS else None,
+        exemptions=exemptions if kind in _FINAL_KINDS else [],
+        review_window_days=review_window_days(reading),
+        extended_until=extended_until(reading) if kind == MessageKind.EXTENSION else None,
+    )
+
+
+def _split_documents(
+    body: str, documents: Sequence[tuple[str, ExtractedText]]
+) -> tuple[list[tuple[str, ExtractedText]], list[tuple[str, ExtractedText]]]:
+    """Letters to read, and released documents that only show information was given.
+
+    With no body text the attachments are the reply itself, so every one is read.
+    """
+    if not body.strip():
+        return list(documents), []
+    letters, released = [], []
+    for name, text in documents:
+        if _LETTER.search(text.text[:4000]):
+            letters.append((name, text))
+        elif len(text.text.strip()) > 200:
+            released.append((name, text))
+    return letters, released
+
+
+def _reference(
+    subject: str, fresh: str, body: str, letters: Sequence[tuple[str, ExtractedText]]
+) -> tuple[str | None, str | None]:
+    """Subject first, then the new body text, then each letter page, then the quoted thread."""
+    if subject and (found := find_reference(subject, title=True)):
+        return found, "subject"
+    if found := find_reference(fresh):
+        return found, "body"
+    for name, text in letters:
+        for number, page in enumerate(text.pages, start=1):
+            if found := find_reference(page):
+                return found, f"attachment {name} p.{number}"
+    quoted = body[len(fresh) :] if body.startswith(fresh) else body
+    if quoted.strip() and (found := find_reference(quoted)):
+        return found, "body"
+    return None, None
+
+
+def _without_questions(text: str, questions: Sequence[str]) -> str:
+    """Text with the request's own questions removed, where the letter repeats them."""
+    if not questions:
+        return text
+    flat_text = normalise(text)
+    for question in questions:
+        words = question.split()
+        if len(words) < 4:
+            continue
+        pattern = r"\s+".join(re.escape(word) for word in words)
+        flat_text = re.sub(pattern, " ", flat_text, flags=re.IGNORECASE)
+    return flat_text

@@ -82,6 +82,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "SEND_STALE_CLAIM_SECONDS": _int(environ, "SEND_STALE_CLAIM_SECONDS", 300),
         "AUTHORITY_IMPORT_MAX_ROWS": _int(environ, "AUTHORITY_IMPORT_MAX_ROWS", 20_000),
         "MAX_CONTENT_LENGTH": _int(environ, "MAX_UPLOAD_MB", 25) * 1024 * 1024,
+        # Largest inbound email (webhook post, imported or uploaded message) accepted, in MB.
+        "INBOUND_MAX_MB": _int(environ, "INBOUND_MAX_MB", 50),
         "SESSION_COOKIE_SECURE": _env(environ, "SESSION_COOKIE_SECURE").lower()
         in ("1", "true", "yes"),
     }
@@ -115,6 +117,8 @@ def finalise(config: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"MAIL_TRANSPORT=mailgun needs {' and '.join(missing)}")
     if not 1 <= config.get("MAILGUN_TIMEOUT_SECONDS", 30) <= 300:
         raise ConfigError("MAILGUN_TIMEOUT_SECONDS must be between 1 and 300")
+    if not 1 <= config.get("INBOUND_MAX_MB", 50) <= 1024:
+        raise ConfigError("INBOUND_MAX_MB must be between 1 and 1024")
     url = config["DATABASE_URL"]
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise ConfigError(f"DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL: {url!r}")

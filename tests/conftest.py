@@ -236,3 +236,50 @@ def make_authority(app: Flask):
             return authority.id
 
     return create
+
+
+@pytest.fixture
+def sent_request(app: Flask, make_authority):
+    """A request whose letter went out, to reply to; a factory, so a test can make several."""
+    import uuid
+
+    from reply_support import DOMAIN, SUBJECT, SentRequest
+
+    from campaign.domain.tokens import new_token
+    from campaign.mail.compose import new_message_id, reply_address
+    from campaign.models import Authority, Campaign, Message, Request
+
+    def create(status: str = "sent", **authority: Any) -> SentRequest:
+        authority_id = make_authority(**authority)
+        with app.app_context():
+            email = _db.session.get(Authority, authority_id).foi_email
+            campaign = Campaign(slug=f"c-{uuid.uuid4().hex[:8]}", title="Data analytics")
+            token = new_token()
+            request = Request(
+                campaign=campaign,
+                authority_id=authority_id,
+                token=token,
+                status=status,
+                sent_to=email,
+            )
+            letter = Message(
+                request=request,
+                direction="outbound",
+                kind="request",
+                subject=SUBJECT,
+                message_id=new_message_id(token, DOMAIN),
+                from_address=reply_address(token, DOMAIN),
+                to_address=email,
+            )
+            _db.session.add_all([campaign, request, letter])
+            _db.session.commit()
+            return SentRequest(
+                request.id,
+                authority_id,
+                token,
+                letter.message_id,
+                reply_address(token, DOMAIN),
+                email,
+            )
+
+    return create

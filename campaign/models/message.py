@@ -85,7 +85,10 @@ class Message(Timestamped, Base):
         foreign_keys=[suggested_request_id]
     )
     attachments: so.Mapped[list[Attachment]] = so.relationship(
-        back_populates="message", cascade="all, delete-orphan", passive_deletes=True
+        back_populates="message",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Attachment.id",
     )
 
     @so.validates("direction")

@@ -52,3 +52,25 @@ def change_status(
     if reason:
         event.detail = {**event.detail, "reason": reason}
     return True
+
+
+def set_status_by_hand(
+    request: Request, status: RequestStatus | str, user_id: int, reason: str = ""
+) -> bool:
+    """A person's status wins: automatic changes from later replies become suggestions."""
+    request.status_manual = True
+    changed = change_status(
+        request, status, user_id=user_id, reason=reason or "set by hand", manual=True
+    )
+    if not changed:
+        record_event("status_confirmed", request=request, user_id=user_id, status=request.status)
+    db.session.commit()
+    return changed
+
+
+def resume_automatic_status(request: Request, user_id: int) -> None:
+    """Let replies move the status again (from the next reply on)."""
+    if request.status_manual:
+        request.status_manual = False
+        record_event("status_automatic", request=request, user_id=user_id)
+    db.session.commit()

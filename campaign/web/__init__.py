@@ -20,7 +20,9 @@ def register_blueprints(app: Flask) -> None:
     from campaign.web.auth.views import bp as auth_bp
     from campaign.web.authorities.views import bp as authorities_bp
     from campaign.web.campaigns.views import bp as campaigns_bp
+    from campaign.web.inbox.views import bp as inbox_bp
     from campaign.web.main.views import bp as main_bp
+    from campaign.web.messages.views import bp as messages_bp
     from campaign.web.requests.views import bp as requests_bp
     from campaign.web.webhooks.views import bp as webhooks_bp
 
@@ -30,6 +32,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
     app.register_blueprint(requests_bp)
+    app.register_blueprint(inbox_bp, url_prefix="/inbox")
+    app.register_blueprint(messages_bp)
 
     @app.before_request
     def require_sign_in():

@@ -6,9 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from campaign.domain.vocabulary import MessageSource
 from campaign.services import requests as service
 from campaign.services.campaigns import get_campaign
-from campaign.web.requests.forms import ResendAllForm, ResendForm
+from campaign.services.ingest import document_as_email, max_inbound_bytes, store_inbound
+from campaign.services.statuses import resume_automatic_status, set_status_by_hand
+from campaign.web.inbox.forms import RetryForm
+from campaign.web.messages.views import message_view
+from campaign.web.requests.forms import ResendAllForm, ResendForm, StatusForm, UploadReplyForm
 
 bp = Blueprint("requests", __name__)
 
@@ -51,12 +56,67 @@ def resend_all(slug: str):
 def show(request_id: str):
     """One request: the facts, the letters in and out, and the timeline."""
     foi_request = service.get_request(request_id) or abort(404)
+    thread = service.request_thread(foi_request)
     return render_template(
         "requests/show.html",
-        thread=service.request_thread(foi_request),
+        thread=thread,
+        views=[message_view(m) for m in thread.messages],
         resend_form=ResendForm(),
+        upload_form=UploadReplyForm(),
+        status_form=StatusForm(status=foi_request.status),
+        retry_form=RetryForm(),
         status_label=service.status_label,
     )
+
+
+@bp.route("/requests/<request_id>/upload", methods=["POST"])
+def upload(request_id: str):
+    """A reply that came another way (an .eml, or a PDF posted by hand), filed here."""
+    foi_request = service.get_request(request_id) or abort(404)
+    form = UploadReplyForm()
+    if not form.validate_on_submit():
+        flash("Choose a file to add.", "error")
+        return redirect(url_for("requests.show", request_id=foi_request.id))
+    upload = form.file.data
+    data = upload.read(max_inbound_bytes() + 1)
+    filename = upload.filename or "document"
+    if not data:
+        flash(f"{filename} is empty: nothing was added.", "error")
+        return redirect(url_for("requests.show", request_id=foi_request.id))
+    is_email = filename.lower().endswith(".eml") or upload.mimetype == "message/rfc822"
+    raw = (
+        data
+        if is_email
+        else document_as_email(
+            foi_request, filename, upload.mimetype or "", data, current_user.email
+        )
+    )
+    stored = store_inbound(raw, MessageSource.UPLOAD, request=foi_request, user_id=current_user.id)
+    if not stored.ok:
+        flash(f"{filename} was not added: {stored.error}.", "error")
+    elif stored.duplicate:
+        flash(f"{filename} was added before: it is already in a thread.", "warning")
+    else:
+        flash(f"{filename} was added to this request and read.", "success")
+    anchor = f"message-{stored.message_id}" if stored.message_id else None
+    return redirect(url_for("requests.show", request_id=foi_request.id, _anchor=anchor))
+
+
+@bp.route("/requests/<request_id>/status", methods=["POST"])
+def set_status(request_id: str):
+    """A person sets the status by hand, or hands it back to the replies."""
+    foi_request = service.get_request(request_id) or abort(404)
+    form = StatusForm()
+    if form.validate_on_submit():
+        if form.status.data == "automatic":
+            resume_automatic_status(foi_request, current_user.id)
+            flash("Replies will set the status again from the next one on.", "success")
+        else:
+            set_status_by_hand(foi_request, form.status.data, current_user.id, form.reason.data)
+            flash("Status set by hand: replies will suggest changes, not make them.", "success")
+    else:
+        flash("Choose one of the listed statuses.", "error")
+    return redirect(url_for("requests.show", request_id=foi_request.id))
 
 
 @bp.route("/requests/<request_id>/resend", methods=["POST"])

@@ -13,9 +13,16 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from campaign.extensions import csrf
+from campaign.domain.vocabulary import MessageSource
+from campaign.extensions import csrf, db
+from campaign.mail.mailgun_inbound import mime_from_mailgun_form
 from campaign.mail.signatures import SignatureCheck, check_signature
-from campaign.services.delivery import DeliveryOutcome, receive_delivery_webhook
+from campaign.services.delivery import (
+    DeliveryOutcome,
+    claim_webhook_token,
+    receive_delivery_webhook,
+)
+from campaign.services.ingest import max_inbound_bytes, store_inbound
 
 bp = Blueprint("webhooks", __name__)
 csrf.exempt(bp)
@@ -55,6 +62,51 @@ def mailgun_events():
     if outcome is DeliveryOutcome.REPLAYED:
         raise Rejected(406, "signature token already used (replay)")
     return jsonify(status="accepted", outcome=outcome.value), 200
+
+
+@bp.post("/mailgun/inbound")
+@bp.post("/mailgun/inbound/mime")
+def mailgun_inbound():
+    """Replies from Mailgun's inbound route: parsed `forward()` form or raw `body-mime`.
+
+    Verified, stored durably with its attachments, committed with the signature token, and
+    answered at once; reading and matching the message happens in the worker.
+    """
+    signing_key = current_app.config.get("MAILGUN_WEBHOOK_SIGNING_KEY", "")
+    if not signing_key:
+        raise Rejected(503, "webhook signing key not configured")
+    limit = max_inbound_bytes() + 1024 * 1024  # the form adds a little around the message
+    if (request.content_length or 0) > limit:
+        raise Rejected(413, f"message larger than {limit // (1024 * 1024)} MB")
+    request.max_content_length = limit
+    form = request.form
+    parts = {name: form.get(name, "") for name in ("timestamp", "token", "signature")}
+    if not all(parts.values()):
+        missing = [name for name, value in parts.items() if not value]
+        raise Rejected(400, f"missing signature field: {', '.join(missing)}")
+    if len(parts["token"]) > MAX_TOKEN_LENGTH:
+        raise Rejected(400, "signature token too long")
+    check = check_signature(signing_key, parts["timestamp"], parts["token"], parts["signature"])
+    if check is not SignatureCheck.VALID:
+        raise Rejected(406, f"signature {check.value}")
+    if "body-mime" in form:
+        raw = form["body-mime"].encode("utf-8", "surrogateescape")
+    else:
+        files = [
+            (upload.filename or name, upload.mimetype or "application/octet-stream", upload.read())
+            for name, upload in request.files.items(multi=True)
+        ]
+        raw = mime_from_mailgun_form(form.to_dict(), files)
+    signed_at = datetime.fromtimestamp(int(parts["timestamp"]), UTC)
+    if not claim_webhook_token(parts["token"], signed_at):
+        raise Rejected(406, "signature token already used (replay)")
+    stored = store_inbound(raw, MessageSource.WEBHOOK)
+    if not stored.ok:
+        db.session.rollback()
+        raise Rejected(406, stored.error or "message refused")
+    db.session.commit()  # the token, when the message was a duplicate
+    status = "duplicate" if stored.duplicate else "stored"
+    return jsonify(status=status, message=stored.message_id), 200
 
 
 def read_json_body() -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""The Inbox: replies no request claimed, waiting for a person."""

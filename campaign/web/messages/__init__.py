@@ -1,0 +1,1 @@
+"""Downloads of stored mail: attachments and raw messages, with safe headers."""

@@ -37,6 +37,9 @@ def register_commands(app: Flask) -> None:
     from campaign.cli_parsing import parse_reply
 
     app.cli.add_command(parse_reply)
+    from campaign.cli_mail import mail
+
+    app.cli.add_command(mail)
 
 
 @click.group()

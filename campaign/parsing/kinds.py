@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from campaign.domain.vocabulary import MessageKind
+from campaign.parsing.dates import dates_in
 from campaign.parsing.outcomes import Findings
 from campaign.parsing.plain_text import flat, sentences, without_links
 
@@ -27,14 +28,14 @@ def _compile(patterns: list[str]) -> re.Pattern[str]:
 _BOUNCE = _compile(
     [
         r"\bdelivery\s+(?:has\s+)?failed\b",
-        r"\bundeliverable\b",
+        r"(?:^|\n)\s*undeliverable\b",
         r"\bmail\s+delivery\s+(?:failed|failure|subsystem|system)\b",
         r"\bdelivery\s+status\s+notification\s*\(failure\)",
         r"\b55[0-4][ -]\d\.\d\.\d{1,3}\b",
-        r"\b(?:could|can)\s*not\s+be\s+delivered\b",
-        r"\bcouldn'?t\s+be\s+delivered\b",
-        r"\bwasn'?t\s+delivered\b",
-        r"\bmessage\s+(?:was\s+)?not\s+delivered\b",
+        r"\b(?:message|e-?mail|mail)\s+(?:could\s*not|couldn'?t|can\s*not|wasn'?t|was\s+not)\s+"
+        r"(?:be\s+)?delivered\b",
+        r"\bcould\s*not\s+be\s+delivered\s+to\s+(?:one\s+or\s+more|the\s+following|any)\b",
+        r"\bmessage\s+to\s+\S+\s+(?:couldn'?t|could\s+not)\s+be\s+delivered\b",
         r"\brecipient\s+address\s+rejected\b",
         r"\baddress\s+(?:not\s+found|couldn'?t\s+be\s+found|unknown)\b",
         r"\buser\s+unknown\b",
@@ -128,6 +129,11 @@ _ACKNOWLEDGED = _compile(
         r"\b(?:we\s+are|I\s+am)\s+(?:now\s+)?(?:dealing\s+with|processing|handling|considering)\s+"
         r"your\s+(?:request|review|complaint|appeal|concerns)",
         r"\bwill\s+be\s+(?:dealt\s+with|processed|handled|considered)\s+(?:under|in\s+accordance)",
+        r"\bwill\s+be\s+(?:answered|responded\s+to|replied\s+to)\b[^.]{0,40}\b(?:by|within|"
+        r"no\s+later\s+than)\b",
+        r"\b(?:has|have)\s+(?:20|twenty)\s+working\s+days\s+(?:in\s+which\s+)?to\s+(?:respond|reply)",
+        r"\byour\s+(?:request|enquiry|application)\s+is\s+(?:now\s+)?being\s+(?:processed|dealt\s+"
+        r"with|handled|considered|logged)",
         r"\breceived\s+your\s+(?:request|email|application)\b[^.]{0,80}\bwill\s+(?:respond|reply|"
         r"aim|be\s+in\s+touch|provide|send)",
     ]
@@ -150,6 +156,12 @@ _CLARIFY = _compile(
         r"\b(?:provide|specify|confirm|tell\s+us)\s+(?:a|the)\s+(?:start|end|specific)?\s*"
         r"(?:date|time\s*frame|period|date\s+range)\b[^.]{0,80}(?:\?|$)",
         r"\binviting\s+you\s+to\s+(?:refine|clarify|narrow)",
+        r"\b(?:grateful|appreciate\w*|helpful)\s+if\s+you\s+(?:could|would|can)\s+(?:please\s+)?"
+        r"(?:clarify|confirm|specify|narrow|let\s+(?:me|us)\s+know\s+(?:which|what|whether|exactly))",
+        r"\b(?:need|require)\s+you\s+to\s+(?:clarify|confirm|specify|tell\s+us)",
+        r"\bin\s+order\s+(?:for\s+us\s+)?to\s+(?:process|respond\s+to|deal\s+with|answer|identify|"
+        r"locate)\b[^.]{0,60}\b(?:could\s+you|please\s+(?:clarify|confirm|specify|provide)|"
+        r"(?:we|I)\s+(?:will\s+)?(?:need|require))",
     ]
 )
 _REFINE = _compile(
@@ -196,6 +208,7 @@ _RIGHTS = re.compile(
     r"information\s+commissioner|\bICO\b|complain|appeal|re-?use|copyright", re.IGNORECASE
 )
 _HYPOTHETICAL = re.compile(r"^(?:if|where|should|unless|in\s+the\s+event|when)\b", re.I)
+_PROMISE = re.compile(r"\b(?:will|aim|aims|intend|expect|shall)\b", re.IGNORECASE)
 _CONDITIONAL = re.compile(r"\bif\b|\bwhere\b", re.IGNORECASE)
 _REVIEW_WORD = re.compile(r"\breview\b", re.IGNORECASE)
 _THEIR_REVIEW = re.compile(
@@ -223,18 +236,23 @@ class KindSigns:
 
 def read_kind_signs(text: str, subject: str = "") -> KindSigns:
     """Find the phrases of each message kind in the authority's own sentences."""
-    head = flat(f"{subject}\n{text[:3000]}")
+    # Mail systems state a failure at the top; the rest is the returned message.
+    head = f"{subject}\n{text[:1500]}"
     own = [s for s in sentences(without_links(text)) if not _HYPOTHETICAL.search(s)]
     outside_rights = [s for s in own if not _RIGHTS.search(s)]
     # Sentences about reviews in general ("reviews are answered within 20 working days") are
-    # boilerplate; the ones about this requester's own review request are not.
-    promises = [s for s in outside_rights if not _REVIEW_WORD.search(s) or _THEIR_REVIEW.search(s)]
+    # boilerplate; the ones about this requester's own review, or naming a date, are not.
+    promises = [
+        s
+        for s in outside_rights
+        if not _REVIEW_WORD.search(s) or _THEIR_REVIEW.search(s) or any(dates_in(s))
+    ]
     asking = [s for s in outside_rights if not _NOT_ASKING.search(s)]
     return KindSigns(
         bounce=bool(_BOUNCE.search(head)),
         delay_notice=bool(_DELAY_NOTICE.search(head)),
         away=bool(_AWAY.search(flat(f"{subject}\n{text[:800]}"))),
-        review_done=any(_REVIEW_DONE.search(s) for s in outside_rights),
+        review_done=any(_REVIEW_DONE.search(s) and not _PROMISE.search(s) for s in outside_rights),
         extension=any(_EXTENSION.search(s) for s in promises if not _CONDITIONAL.search(s)),
         acknowledged=any(_ACKNOWLEDGED.search(s) for s in promises),
         clarify=any(_CLARIFY.search(s) for s in asking),

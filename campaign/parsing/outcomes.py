@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from campaign.parsing.exemptions import relied_on_sentences
-from campaign.parsing.plain_text import normalise
+from campaign.parsing.exemptions import find_exemptions, relied_on_sentences
+from campaign.parsing.plain_text import normalise, paragraphs
 
 _INFO = (
     r"(?:information|data|records?|documents?|documentation|details|materials?|figures|"
@@ -40,6 +40,12 @@ _NOT_HELD = [
     r"\bsection\s+17\b[^.]{0,80}\bnot\s+held\b",
     r"\bregulation\s+12\s?\(4\)\s?\(a\)|\breg\.?\s?12\s?\(4\)\s?\(a\)",
     rf"\b(?:information|{_INFO})\s+(?:\w+\s+){{0,4}}?does\s+not\s+exist\b",
+    r"\b(?:information|data)\s+not\s+held\b",
+    r"^(?:[A-Z]\d{1,2}\s+)?not\s+held\b",
+    r"\bnone\s+held\b",
+    r"\bnil\s+return\b",
+    r"\b(?:transferred|forwarded|passed)\s+your\s+request\s+(?:on\s+)?to\b",
+    r"\bheld\s+by\s+[^.]{3,80}?\brather\s+than\b",
 ]
 _WITHHELD = [
     r"\b(?:unable|not\s+able|cannot|can\s?not)\s+(?:to\s+)?(?:provide|supply|disclose|release|"
@@ -50,6 +56,8 @@ _WITHHELD = [
     r"your\s+request|this\s+request)",
     r"\bneither\s+confirm\s+nor\s+deny\b",
     r"\bexempt\s+from\s+disclosure\b",
+    r"\bcannot\s+be\s+(?:disclosed|released|provided|shared)\b",
+    r"\b(?:is|are)\s+not\s+(?:able\s+to\s+be\s+)?(?:disclosed|released)\b",
     r"\b(?:is|are)\s+(?:therefore\s+)?exempt\b",
     r"\b(?:not\s+obliged|not\s+required)\s+(?:by\s+statute\s+)?to\s+(?:provide|release|"
     r"disclose|comply)",
@@ -74,6 +82,8 @@ _DISCLOSED = [
     r"\b(?:have|has)\s+(?:been\s+)?attached\s*:|\bwe\s+have\s+attached\b(?![^.]{0,30}\bresponse\b)",
     r"\battached\s+(?:is|are)\s+(?:the|a|copies|copy)\b",
     r"\b(?:is|are)\s+attached\b",
+    r"\b(?:I|we)\s+(?:enclose|attach|have\s+enclosed|have\s+attached|am\s+attaching|are\s+attaching)"
+    r"\b(?![^.]{0,40}\b(?:response|letter|reply|notice)\b)",
     r"\b(?:see|in|with)\s+(?:the\s+)?attached\s+(?!response|letter|reply|notice|formal)\w+",
     r"\battached\s+(?:most\s+recent\s+|latest\s+)?(?:document|file|spreadsheet|copy|copies|report|"
     r"presentation|slides?|list|table|pdf|excel|policy|information|data)\b",
@@ -144,6 +154,7 @@ class Findings:
     withheld: bool = False
     partial: bool = False
     published_elsewhere: bool = False
+    answered_in_items: bool = False
 
     @property
     def says_anything(self) -> bool:
@@ -155,6 +166,7 @@ class Findings:
                 self.withheld,
                 self.partial,
                 self.published_elsewhere,
+                self.answered_in_items,
             )
         )
 
@@ -183,6 +195,7 @@ def read_findings(text: str, exemptions: list[str]) -> Findings:
     withheld |= any(e not in _ELSEWHERE and e not in _NOT_HELD_EXCEPTIONS for e in exemptions)
     not_held |= any(e in _NOT_HELD_EXCEPTIONS for e in exemptions)
     return Findings(
+        answered_in_items=_answered_items(text),
         disclosed=disclosed,
         pointed_to=pointed,
         not_held=not_held,
@@ -195,7 +208,8 @@ def read_findings(text: str, exemptions: list[str]) -> Findings:
 def judge_outcome(findings: Findings) -> str | None:
     """The request status word for a final answer, or None when the reply does not say."""
     given = (
-        findings.disclosed
+        findings.answered_in_items
+        or findings.disclosed
         or findings.published_elsewhere
         or (findings.pointed_to and not findings.not_held)
     )
@@ -222,6 +236,43 @@ def _only_published_elsewhere(sentence: str) -> bool:
         return False
     others = {n for n in _ANY_SECTION.findall(sentence) if n not in {"21", "25", "17", "1"}}
     return not others
+
+
+_ITEM_START = re.compile(
+    r"^(?:\(?\d{1,2}[.):]|\(?[a-z][.)]\s|[-*]\s|Q\s?\d{1,2}\b|Question\s+\d{1,2}\b|Part\s+\d)",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(
+    r"^(?:yours\s+(?:sincerely|faithfully)|kind\s+regards|best\s+regards|regards|many\s+thanks)\b",
+    re.IGNORECASE,
+)
+
+
+def _answered_items(text: str) -> bool:
+    """A numbered or bulleted question followed by an answer in the letter's own words.
+
+    Letters that repeat each question and answer it below ("1. Any contracts ... The Council
+    uses ...") give information without any "please find attached"; an answer block with no
+    "not held", no refusal and no exemption in it is information given.
+    """
+    blocks: list[list[str]] = []
+    current: list[str] | None = None
+    for paragraph in paragraphs(text):
+        if _SIGN_OFF.match(paragraph):
+            break
+        if _ITEM_START.match(paragraph) and len(paragraph) <= 600:
+            current = []
+            blocks.append(current)
+        elif current is not None:
+            current.append(paragraph)
+    for block in blocks:
+        answer = "\n\n".join(block)
+        own = " ".join(relied_on_sentences(answer))
+        if len(own) < 80 or find_exemptions(answer):
+            continue
+        if not _NOT_HELD_RE.search(own) and not _WITHHELD_RE.search(own):
+            return True
+    return False
 
 
 def _answers_questions(text: str) -> bool:

@@ -52,7 +52,9 @@ _REPLACEMENTS = str.maketrans(
 )
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(
+    r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|\[(?:FOI\s*#\s*\d+\s+)?email(?:\s+address)?\]", re.IGNORECASE
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z])")
 _LINE_END_PUNCT = re.compile(r"[.!?:;]['\")\]]*$")
 _LIST_START = re.compile(r"^(?:[-*>]|\(?\d{1,2}[.)]|\(?[a-z][.)]|[QA]\d+\b|Q\s?\d+|Question\b)")

@@ -19,9 +19,10 @@ _TOKEN = r"[A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9]|[A-Za-z0-9]"
 # A reference is one token, or a short prefix such as "FOI", "EIR" or "DC/FOI" and a number.
 _VALUE = rf"(?:[A-Za-z]{{2,6}}(?:/[A-Za-z]{{2,6}})?[ ](?=\d)(?:{_TOKEN})|{_TOKEN})"
 
+# "Ein cyf" is Welsh for "our ref" (Welsh authorities write bilingual letters).
 _OUR_LABEL = (
-    r"(?:our|my|the\s+council'?s|the\s+authority'?s)\s+(?:case\s+|file\s+|foi\s+|eir\s+)?"
-    r"(?:ref(?:erence)?|reference\s+(?:number|no)|ref\s+(?:no|number))\.?"
+    r"(?:(?:our|my|the\s+council'?s|the\s+authority'?s)\s+(?:case\s+|file\s+|foi\s+|eir\s+)?"
+    r"(?:ref(?:erence)?|reference\s+(?:number|no)|ref\s+(?:no|number))\.?|ein\s+cyf(?:eirnod)?\.?)"
 )
 _NAMED_LABEL = (
     r"(?:(?:foi|foia|foisa|eir|information|request|case|enquiry|complaint|review|"
@@ -33,13 +34,25 @@ _BARE_LABEL = r"(?:ref(?:erence)?(?:\s+(?:number|no|id))?|request\s+id|case\s+id
 # "Our ref: 123", "Request ID: REQ04543", "Reference Number: ASC/AWZC3P", "Ref: 943388".
 _LABELLED = re.compile(
     rf"(?<![A-Za-z])(?P<label>{_OUR_LABEL}|{_NAMED_LABEL}|{_BARE_LABEL})"
-    rf"[ \t]*(?:[:#=\-]|is\b)[ \t]*\n?[ \t]*(?P<value>{_VALUE})",
+    rf"[ \t]*(?:[:#=\-]|is\b|\t)[ \t]*\n?[ \t]*(?P<value>{_VALUE})",
+    re.IGNORECASE,
+)
+# Without a colon only the unmistakable labels count, and only before a number:
+# "Our reference 1234", "Reference No. 5678", "Request ID REQ04543".
+_LABELLED_LOOSE = re.compile(
+    rf"(?<![A-Za-z])(?P<label>{_OUR_LABEL}|(?:ref(?:erence)?|request|case|foi|eir)\s+"
+    rf"(?:number|no\.?|id)|request\s+id)[ \t]+(?P<value>(?=[A-Za-z/\-]*\d){_VALUE})",
     re.IGNORECASE,
 )
 # "Please quote reference 1189733", "quoting our reference FOI 123", "under reference 3949822".
 _QUOTED = re.compile(
     rf"(?:quote|quoting|given|under|with)\s+(?:the\s+|our\s+|this\s+)?"
     rf"(?:reference|ref)(?:\s+(?:number|no))?\.?\s*:?\s*(?P<value>{_VALUE})",
+    re.IGNORECASE,
+)
+# "Your request (reference 12345)", "(Our ref: FOI/123)".
+_BRACKETED = re.compile(
+    rf"\((?:our\s+)?(?:ref(?:erence)?|case)(?:\s+(?:number|no))?\.?\s*[:#]?\s*(?P<value>{_VALUE})\)",
     re.IGNORECASE,
 )
 # A reference handed to the requester: "Your reference number is 11917", "logged under reference".
@@ -72,9 +85,10 @@ _CODED = re.compile(
 _STANDARD = re.compile(r"^(?:ISO|BS|EN|IEC|PAS|FS|IC|ICO|NHS|GDPR|SI)[-/ ]?\d", re.IGNORECASE)
 
 _NOT_OURS_BEFORE = re.compile(
-    r"(?:your|their|his|her|the\s+requester'?s|original|previous|earlier|another|"
-    r"separate|related|other|ico|commissioner'?s?|decision\s+notice)"
-    r"[\s\w':.#-]{0,25}$",
+    r"\b(?:your|eich|their|his|her|the\s+requester'?s)\s+(?:(?:\w+\s+)?(?:ref(?:erence)?|cyf)\b"
+    r"[\s\w:.#/-]{0,12})?$|"
+    r"\b(?:original|previous|earlier|another|separate|related|other)\s+(?:[\w'-]+\s+){0,2}$|"
+    r"\b(?:ico|commissioner'?s?|decision\s+notice)[\s\w':.#-]{0,25}$",
     re.IGNORECASE,
 )
 
@@ -130,7 +144,8 @@ def first_reference(
 def _candidates(text: str, *, title: bool) -> Iterator[tuple[str, bool]]:
     for match in _ASSIGNED.finditer(text):
         yield _clean_value(match.group("value")), True
-    for pattern in (_LABELLED, _QUOTED):
+    yield from _table_values(text)
+    for pattern in (_LABELLED, _LABELLED_LOOSE, _QUOTED, _BRACKETED):
         for match in pattern.finditer(text):
             if not _refers_to_someone_else(text, match.start()):
                 yield _clean_value(match.group("value")), True
@@ -152,6 +167,24 @@ def _candidates(text: str, *, title: bool) -> Iterator[tuple[str, bool]]:
         value = _clean_value(match.group("value"))
         if not _refers_to_someone_else(text, match.start()) and not _STANDARD.match(value):
             yield value, False
+
+
+_OUR_LABEL_CELL = re.compile(rf"^\s*{_OUR_LABEL}\s*:?\s*$|^\s*{_NAMED_LABEL}\s*:?\s*$", re.I)
+
+
+def _table_values(text: str) -> Iterator[tuple[str, bool]]:
+    """Letterhead tables: "Our Ref<TAB>Your Ref<TAB>Date" above the values in the same columns."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines[:-1]):
+        if "\t" not in line:
+            continue
+        labels = line.split("\t")
+        values = lines[index + 1].split("\t")
+        if len(values) != len(labels):
+            continue
+        for label, value in zip(labels, values, strict=True):
+            if _OUR_LABEL_CELL.match(label) and value.strip():
+                yield _clean_value(value.strip()), True
 
 
 def _refers_to_someone_else(text: str, start: int) -> bool:

@@ -25,6 +25,9 @@ from campaign.parsing.quoting import new_text
 from campaign.parsing.references import find_reference
 from campaign.parsing.review_window import review_window_days
 
+# Letters are a few pages; past this the text is released material, and reading it all would
+# only cost time on 500-page attachments.
+MAX_READ_CHARS = 300_000
 _FINAL_KINDS = {MessageKind.RESPONSE, MessageKind.REFUSAL, MessageKind.REVIEW_OUTCOME}
 _NO_DETAILS_KINDS = {MessageKind.BOUNCE, MessageKind.OTHER}
 # A letter about a request, as opposed to a released document (report, spreadsheet, manual).
@@ -75,7 +78,7 @@ def analyse_reply(
     fresh = new_text(body)
     letters, released = _split_documents(fresh, documents)
     reading = "\n\n".join([fresh, *(text.text for _, text in letters)])
-    reading = _without_questions(reading, questions)
+    reading = _without_questions(reading[:MAX_READ_CHARS], questions)
 
     reference, source = _reference(subject, fresh, body, letters)
     exemptions = find_exemptions(reading)

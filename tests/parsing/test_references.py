@@ -32,6 +32,12 @@ from campaign.parsing.references import find_reference
         ("Your ref: ABC/123\nOur ref: FOI 5544", "FOI 5544"),
         ("Date: 12/03/2018\nOur ref: 2018_20985", "2018_20985"),
         ("Freedom of Information request: CRN00166467", "CRN00166467"),
+        ("Reference No. 12345\nDear Sir", "12345"),
+        ("Our reference 77889", "77889"),
+        ("Thank you for your request (reference 20190456).", "20190456"),
+        ("Our Ref\tYour Ref\tDate\nFOI/123\tABC/9\t1 May 2018", "FOI/123"),
+        ("Eich cyf / Your ref: ABC123\nEin cyf / Our ref: FOI/2019/456", "FOI/2019/456"),
+        ("Dear [FOI #552061 email],\nThank you for your email.", None),
     ],
 )
 def test_reference_in_a_letter(text, expected):

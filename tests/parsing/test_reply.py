@@ -30,6 +30,9 @@ EXPECTED = {
     "police-ack": dict(reference_id="2018/1234", kind=ACK),
     "scottish-ack": dict(reference_id="123456", kind=ACK),
     "review-ack": dict(reference_id="IR/2019/004", kind=ACK),
+    "review-request-acknowledged": dict(reference_id="3861460", kind=ACK),
+    "ack-being-processed": dict(reference_id="20190456", kind=ACK),
+    "ack-eir-aim-to-send": dict(reference_id="4411224", kind=ACK),
     # extensions
     "extension-section-10-3": dict(reference_id="FOI 4567", kind="extension", outcome=None),
     "extension-eir-regulation-7": dict(reference_id="EIR 12/345", kind="extension"),
@@ -40,6 +43,8 @@ EXPECTED = {
     "clarify-meaning": dict(reference_id="CAS-123456-ABCD", kind="clarification", outcome=None),
     "clarify-scope": dict(reference_id="77665", kind="clarification"),
     "clarify-eir-regulation-9": dict(reference_id="EIR/2019/311", kind="clarification"),
+    "clarify-grateful-if": dict(reference_id="FOI 3321", kind="clarification"),
+    "clarify-need-you-to-confirm": dict(reference_id="4411223", kind="clarification"),
     # refusals
     "cost-limit-refusal": dict(
         reference_id="FOI-2018-0456",
@@ -109,6 +114,15 @@ EXPECTED = {
         reference_id="FOI-SC-2018-1234", kind="response", outcome=PARTIAL, review_window_days=40
     ),
     "cover-note-some-exempt": dict(reference_id="4000001", kind="response", outcome=PARTIAL),
+    "numbered-answers-in-letter-some-not-held": dict(
+        reference_id="FOI 18/234", kind="response", outcome=PARTIAL, review_window_days=40
+    ),
+    "answer-lines-not-held": dict(reference_id="FOI/2018/331", kind="response", outcome="not_held"),
+    "cover-note-not-held": dict(reference_id="4411225", kind="response", outcome="not_held"),
+    "transferred-to-another-authority": dict(
+        reference_id="FOI 7788", kind="response", outcome="not_held"
+    ),
+    "scanned-letter-with-ocr-errors": dict(kind="response", outcome="successful"),
     "foisa-section-17-not-held": dict(
         reference_id="2018-123456",
         kind="response",
@@ -138,12 +152,15 @@ EXPECTED = {
     # bounces, auto-replies and everything else
     "bounce": dict(kind="bounce", outcome=None, reference_id=None),
     "bounce-mailer-daemon": dict(kind="bounce", outcome=None),
+    "bounce-exchange": dict(kind="bounce", outcome=None, reference_id=None),
     "out-of-office": dict(kind="other", outcome=None),
     "annual-leave": dict(kind="other", outcome=None),
     "mailbox-not-monitored": dict(kind="other", outcome=None),
     "passed-to-policy-team": dict(reference_id=None, kind="other"),
     "sorry-for-delay-no-date": dict(reference_id=None, kind="other"),
     "after-ico-decision": dict(kind="other"),
+    "whatdotheyknow-address-only": dict(reference_id=None, kind="other"),
+    "follow-up-about-publication": dict(reference_id=None, kind="other"),
 }
 
 

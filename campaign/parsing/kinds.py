@@ -209,6 +209,12 @@ _RIGHTS = re.compile(
 )
 _HYPOTHETICAL = re.compile(r"^(?:if|where|should|unless|in\s+the\s+event|when)\b", re.I)
 _PROMISE = re.compile(r"\b(?:will|aim|aims|intend|expect|shall)\b", re.IGNORECASE)
+# "We may need to contact you to clarify your request if ..." describes, it does not ask.
+_MAYBE_LATER = re.compile(
+    r"(?<!grateful\s)(?<!helpful\s)(?<!appreciate\sit\s)(?<!appreciated\s)\bif\b|"
+    r"\bin\s+which\s+case\b|\bmay\s+need\s+to\b|\bshould\s+we\s+need\b",
+    re.IGNORECASE,
+)
 _CONDITIONAL = re.compile(r"\bif\b|\bwhere\b", re.IGNORECASE)
 _REVIEW_WORD = re.compile(r"\breview\b", re.IGNORECASE)
 _THEIR_REVIEW = re.compile(
@@ -247,7 +253,7 @@ def read_kind_signs(text: str, subject: str = "") -> KindSigns:
         for s in outside_rights
         if not _REVIEW_WORD.search(s) or _THEIR_REVIEW.search(s) or any(dates_in(s))
     ]
-    asking = [s for s in outside_rights if not _NOT_ASKING.search(s)]
+    asking = [s for s in outside_rights if not _NOT_ASKING.search(s) and not _MAYBE_LATER.search(s)]
     return KindSigns(
         bounce=bool(_BOUNCE.search(head)),
         delay_notice=bool(_DELAY_NOTICE.search(head)),

@@ -46,6 +46,11 @@ _NOT_HELD = [
     r"\bnil\s+return\b",
     r"\b(?:transferred|forwarded|passed)\s+your\s+request\s+(?:on\s+)?to\b",
     r"\bheld\s+by\s+[^.]{3,80}?\brather\s+than\b",
+    # "We do not use any such systems": nothing of the kind exists to be held.
+    r"\b(?:does|do)\s+not\s+(?:currently\s+)?(?:use|operate|employ|utilise|utilize|have)\s+"
+    r"(?:any|such)\s+(?:\w+\s+){0,4}?(?:systems?|tools?|software|analytics|technology|"
+    r"technologies|models?)\b",
+    r"\bno\s+such\s+(?:systems?|tools?|software|models?)\s+(?:is|are|exists?|in\s+use)\b",
 ]
 _WITHHELD = [
     r"\b(?:unable|not\s+able|cannot|can\s?not)\s+(?:to\s+)?(?:provide|supply|disclose|release|"

@@ -72,7 +72,7 @@ _TITLED = re.compile(
     r"request\s+for\s+information|internal\s+review|subject\s+access\s+request)(?![-/_]?\d)"
     r"(?P<words>(?:[ \t\-:]+(?:request|response|reply|review|case|ref(?:erence)?|number|no\.?|"
     r"enquiry|id))*)"
-    rf"[ \t\-:#(]+(?P<value>{_TOKEN})",
+    rf"[ \t\-:#(]+(?P<value>{_VALUE})",
     re.IGNORECASE,
 )
 # Distinctive case numbers that need no label: REQ04543, CRN00166467, CAS-123456-ABCD, FOI12345.

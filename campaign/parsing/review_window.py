@@ -36,9 +36,9 @@ _ABOUT_REVIEW = re.compile(
 )
 # The requester's side: asking, writing, submitting, "you have ...", "must be made/received".
 _REQUESTER_SIDE = re.compile(
-    r"\b(?:you|your)\b[^.;]{0,80}$|\b(?:request(?:ed|s)?|ask(?:ed)?|submit(?:ted)?|made|lodged|"
-    r"received|raise[ds]?|write|contact|sent|should\s+be|must\s+be|no\s+later\s+than|"
-    r"be\s+(?:made|submitted|received))\b[^.;]{0,60}$",
+    r"\b(?:you|your)\b[^.;]{0,160}$|\b(?:request(?:ed|s)?|ask(?:ed)?|submit(?:ted)?|made|lodged|"
+    r"received|raise[ds]?|write|writing|contact(?:ing)?|sent|should\s+be|must\s+be|"
+    r"no\s+later\s+than|be\s+(?:made|submitted|received))\b[^.;]{0,120}$",
     re.IGNORECASE,
 )
 # The authority's side: "we will respond ... within 20 working days", "aim to complete ...".

@@ -32,19 +32,23 @@ EXPECTED = {
     "review-ack": dict(reference_id="IR/2019/004", kind=ACK),
     "review-request-acknowledged": dict(reference_id="3861460", kind=ACK),
     "ack-being-processed": dict(reference_id="20190456", kind=ACK),
+    "ack-repeats-numbered-request": dict(reference_id="FOI/2018/0999", kind=ACK, outcome=None),
     "ack-eir-aim-to-send": dict(reference_id="4411224", kind=ACK),
+    "ack-eir-will-respond-by": dict(reference_id="EIR/0456/19", kind="acknowledgement"),
     # extensions
     "extension-section-10-3": dict(reference_id="FOI 4567", kind="extension", outcome=None),
     "extension-eir-regulation-7": dict(reference_id="EIR 12/345", kind="extension"),
     "extension-public-interest": dict(reference_id="FOI/19/0776", kind="extension"),
     "department-extension": dict(reference_id="4123456", kind="extension"),
     "late-holding-reply": dict(reference_id="4567890", kind="extension"),
+    "extension-without-a-date": dict(reference_id="FOI 12399", kind="extension"),
     # clarifications
     "clarify-meaning": dict(reference_id="CAS-123456-ABCD", kind="clarification", outcome=None),
     "clarify-scope": dict(reference_id="77665", kind="clarification"),
     "clarify-eir-regulation-9": dict(reference_id="EIR/2019/311", kind="clarification"),
     "clarify-grateful-if": dict(reference_id="FOI 3321", kind="clarification"),
     "clarify-need-you-to-confirm": dict(reference_id="4411223", kind="clarification"),
+    "clarify-narrow-the-request": dict(reference_id="FOI-3344", kind="clarification"),
     # refusals
     "cost-limit-refusal": dict(
         reference_id="FOI-2018-0456",
@@ -78,6 +82,9 @@ EXPECTED = {
     ),
     "police-law-enforcement-refusal": dict(
         reference_id="2018/004512", kind="refusal", outcome="refused", exemptions=["s31"]
+    ),
+    "police-cost-limit-refusal": dict(
+        reference_id="000123/18", kind="refusal", outcome="refused", exemptions=["s12"]
     ),
     # responses
     "answers-below": dict(reference_id="12345", kind="response", outcome="successful"),
@@ -138,6 +145,23 @@ EXPECTED = {
     ),
     "cover-note-without-reference": dict(reference_id=None, kind="response", outcome=None),
     "cover-note-council-response": dict(reference_id=None, kind="response", outcome=None),
+    "council-holds-no-information": dict(
+        reference_id="FOI 2018/0412", kind="response", outcome="not_held", review_window_days=40
+    ),
+    "bulleted-answers-with-redaction": dict(
+        reference_id="2018-0577",
+        kind="response",
+        outcome="partially_successful",
+        exemptions=["s43"],
+    ),
+    "question-and-response-pairs": dict(
+        reference_id="FOI 11917",
+        kind="response",
+        outcome="partially_successful",
+        review_window_days=40,
+    ),
+    "email-information-attached": dict(reference_id=None, kind="response", outcome="successful"),
+    "published-at-links": dict(reference_id="FOI/2019/8821", kind="response", outcome="successful"),
     # review outcomes
     "review-upheld": dict(
         reference_id="IR-2018-034", kind="review_outcome", outcome="refused", exemptions=["s43"]
@@ -149,10 +173,20 @@ EXPECTED = {
         reference_id="IR/2018/0091", kind="review_outcome", outcome="not_held"
     ),
     "review-response-attached": dict(reference_id="3861460", kind="review_outcome", outcome=None),
-    # bounces, auto-replies and everything else
+    "review-partly-upheld": dict(
+        reference_id="IR 2018/44",
+        kind="review_outcome",
+        outcome="partially_successful",
+        exemptions=["s40"],
+    ),
+    "scottish-review-upheld-not-held": dict(
+        reference_id="FOIR-2019-0077", kind="review_outcome", outcome="not_held"
+    ),
+    # bounces
     "bounce": dict(kind="bounce", outcome=None, reference_id=None),
     "bounce-mailer-daemon": dict(kind="bounce", outcome=None),
     "bounce-exchange": dict(kind="bounce", outcome=None, reference_id=None),
+    # auto-replies and everything else
     "out-of-office": dict(kind="other", outcome=None),
     "annual-leave": dict(kind="other", outcome=None),
     "mailbox-not-monitored": dict(kind="other", outcome=None),
@@ -160,6 +194,7 @@ EXPECTED = {
     "sorry-for-delay-no-date": dict(reference_id=None, kind="other"),
     "after-ico-decision": dict(kind="other"),
     "whatdotheyknow-address-only": dict(reference_id=None, kind="other"),
+    "comments-passed-to-service": dict(reference_id=None, kind="other"),
     "follow-up-about-publication": dict(reference_id=None, kind="other"),
 }
 

@@ -126,7 +126,7 @@ def detect_type(data: bytes, filename: str = "", content_type: str = "") -> str:
         return "html"
     if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) and b"<html" in data[:4096]:
         return "html"
-    if re.match(
+    if suffix != ".txt" and re.match(
         rb"(?:(?:return-path|received|from|to|subject|date|message-id|mime-version|"
         rb"delivered-to|x-[\w-]+):[^\n]*\r?\n){3}",
         head,

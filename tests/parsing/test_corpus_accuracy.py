@@ -57,6 +57,19 @@ def test_accuracy_on_corpus_reply_texts():
     assert all(accuracy[field] >= FLOORS[field] for field in FIELDS), misses
 
 
+@pytest.mark.parametrize(
+    "questions", sorted((CORPUS / "questions").glob("*.txt")), ids=lambda path: path.stem
+)
+def test_questions_file_does_not_change_the_reading(questions):
+    """With the request's questions given, the letter's repeats of them are set aside."""
+    text = (CORPUS / "replies" / questions.name).read_text(encoding="utf-8")
+    lines = [line for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with_questions = analyse_reply(body=text, questions=lines).to_json()
+    assert {field: with_questions[field] for field in FIELDS} == {
+        field: _analysis_of_reply_text(questions.stem)[field] for field in FIELDS
+    }
+
+
 @pytest.mark.parametrize("path", ORIGINALS, ids=[path.name for path in ORIGINALS])
 def test_original_document_reads_like_its_text(path):
     """The PDF/Word original gives the same reading as its text; scans say they need OCR."""

@@ -183,6 +183,7 @@ def test_text_is_decoded_from_the_usual_encodings(data, expected):
         (b"<!DOCTYPE html><html><body>x</body></html>", "reply", "html"),
         (b"{\\rtf1\\ansi Hello}", "reply.txt", "rtf"),
         (b"Dear Sir, thank you.", "reply", "text"),
+        (b"From: a@b\nTo: c@d\nSubject: x\n\nDear Sir", "pasted-email.txt", "text"),
     ],
 )
 def test_type_is_sniffed_from_content(data, filename, kind):

@@ -106,6 +106,12 @@ _EXTENSION = _compile(
         r"(?:within|by)\b",
         r"\b(?:new|revised)\s+(?:due\s+|target\s+|response\s+)?(?:date|deadline)\b",
         r"\bpublic\s+interest\s+test\b[^.]{0,120}\b(?:additional|further|more)\s+time\b",
+        r"\bnot\s+(?:yet\s+)?(?:been\s+able\s+to\s+)?(?:complete[d]?|finalise[d]?|finalize[d]?)\s+"
+        r"(?:our|the|my)\s+(?:response|reply|search|consideration)",
+        r"\b(?:now|revised)\s+(?:aim|expect|hope|intend|anticipate)\s+to\s+(?:send|provide|respond|"
+        r"reply|issue)",
+        r"\b(?:date|deadline)\s+(?:originally\s+)?(?:given|stated|set|promised)\b|"
+        r"\boriginal\s+(?:deadline|due\s+date|response\s+date)",
     ]
 )
 _ACKNOWLEDGED = _compile(

@@ -53,7 +53,8 @@ _REPLACEMENTS = str.maketrans(
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
 _EMAIL = re.compile(
-    r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|\[(?:FOI\s*#\s*\d+\s+)?email(?:\s+address)?\]", re.IGNORECASE
+    r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|\[(?:FOI\s*#\s*\d+\s+)?email(?:\s+address)?\]",
+    re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z])")
 _LINE_END_PUNCT = re.compile(r"[.!?:;]['\")\]]*$")
@@ -63,7 +64,8 @@ _LIST_START = re.compile(r"^(?:[-*>]|\(?\d{1,2}[.)]|\(?[a-z][.)]|[QA]\d+\b|Q\s?\
 def normalise(text: str) -> str:
     """One spelling of punctuation and spaces; line structure kept."""
     text = text.replace("\r\n", "\n").translate(_REPLACEMENTS)
-    text = re.sub(r"[ \t\f\v]+\n", "\n", text)
+    # Line by line: a regex for trailing spaces rescans long runs of spaces from every start.
+    text = "\n".join(line.rstrip(" \t\f\v") for line in text.split("\n"))
     return re.sub(r"[ \t]{2,}", "  ", text)
 
 
@@ -82,29 +84,26 @@ def paragraphs(text: str) -> list[str]:
     """
     result: list[str] = []
     for block in re.split(r"\n\s*\n", normalise(text)):
-        current = ""
+        parts: list[str] = []
         for raw_line in block.split("\n"):
             line = " ".join(raw_line.split())
             if not line:
                 continue
-            if current and _is_wrap(current, line):
-                current = f"{current} {line}"
-            else:
-                if current:
-                    result.append(current)
-                current = line
-        if current:
-            result.append(current)
+            if parts and not _is_wrap(parts[-1], line):
+                result.append(" ".join(parts))
+                parts = []
+            parts.append(line)
+        if parts:
+            result.append(" ".join(parts))
     return result
 
 
-def _is_wrap(previous: str, line: str) -> bool:
+def _is_wrap(previous_line: str, line: str) -> bool:
     if _LIST_START.match(line):
         return False
     if line[0].islower():
         return True
-    last_line = previous.rsplit("\n", 1)[-1]
-    return len(last_line) >= 50 and not _LINE_END_PUNCT.search(last_line)
+    return len(previous_line) >= 50 and not _LINE_END_PUNCT.search(previous_line[-4:])
 
 
 def sentences(text: str) -> list[str]:

@@ -6,6 +6,7 @@ none is copied from the labelled corpus, so they check the rules generalise.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
@@ -42,6 +43,7 @@ EXPECTED = {
     "department-extension": dict(reference_id="4123456", kind="extension"),
     "late-holding-reply": dict(reference_id="4567890", kind="extension"),
     "extension-without-a-date": dict(reference_id="FOI 12399", kind="extension"),
+    "extension-date-originally-stated": dict(reference_id="4400001", kind="extension"),
     # clarifications
     "clarify-meaning": dict(reference_id="CAS-123456-ABCD", kind="clarification", outcome=None),
     "clarify-scope": dict(reference_id="77665", kind="clarification"),
@@ -312,3 +314,21 @@ def test_questions_repeated_in_the_letter_are_not_read_as_the_answer():
     )
     analysis = analyse_reply(body=body, questions=questions)
     assert (analysis.kind, analysis.outcome) == ("response", "not_held")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is a long line of text that does not end with punctuation and carries on\n" * 1500,
+        "a@b.example " * 10000,
+        " " * 120_000 + "Our ref: 1234",
+        "A" * 120_000,
+        "Our Ref\t" * 10_000 + "\n" + "x\t" * 10_000,
+        "1. Any contracts\n" * 8000,
+    ],
+    ids=["wrapped-lines", "addresses", "spaces", "one-long-word", "wide-table", "list-items"],
+)
+def test_hostile_text_is_read_in_linear_time(text):
+    started = time.monotonic()
+    analyse_reply(subject=text[:1000], body=text)
+    assert time.monotonic() - started < 10

@@ -73,7 +73,7 @@ def bounce(app, authority_id: int, reason: str = BOUNCE) -> int:
     with app.app_context():
         message = db.session.scalar(
             sa.select(Message)
-            .join(Request)
+            .join(Message.request)
             .where(Request.authority_id == authority_id, Message.direction == "outbound")
             .order_by(Message.id.desc())
         )
@@ -286,7 +286,7 @@ def test_the_request_page_shows_the_facts_the_letter_and_the_timeline(app, auth,
     assert "Law Freedom of Information Act 2000" in page
     assert f"Reply address foi+{kent['token']}@{domain}" in page
     assert "Sent to foi@kent.gov.uk" in page
-    assert "Reference ID —" in page
+    assert "Their reference —" in page
     message_id, _to, delivery = kent["letters"][0]
     assert (
         f"Sent request Freedom of Information request: Potholes potholes "

@@ -366,7 +366,7 @@ def outbox_campaigns() -> list[Campaign]:
     """Campaigns that have sent something, for the outbox's filter."""
     sent = (
         sa.select(Request.campaign_id)
-        .join(Message)
+        .join(Message, Message.request_id == Request.id)
         .where(Message.direction == MessageDirection.OUTBOUND.value)
     )
     return list(
@@ -385,12 +385,19 @@ def outbox_letters(campaign_slug: str = "", page: int = 1) -> OutboxPage | None:
         if campaign is None:
             return None
         where.append(Request.campaign_id == campaign.id)
-    total = db.session.scalar(sa.select(sa.func.count(Message.id)).join(Request).where(*where)) or 0
+    total = (
+        db.session.scalar(
+            sa.select(sa.func.count(Message.id))
+            .join(Request, Message.request_id == Request.id)
+            .where(*where)
+        )
+        or 0
+    )
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(max(1, page), pages)
     items = db.session.scalars(
         sa.select(Message)
-        .join(Request)
+        .join(Message.request)
         .where(*where)
         .options(
             so.contains_eager(Message.request).joinedload(Request.campaign),

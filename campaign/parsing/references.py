@@ -10,7 +10,7 @@ addresses, which are blanked before anything is read.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from campaign.parsing.plain_text import normalise, without_links
 
@@ -130,25 +130,15 @@ def find_reference(text: str, *, title: bool = False) -> str | None:
     return None
 
 
-def first_reference(
-    sources: Iterable[tuple[str, str, bool]],
-) -> tuple[str | None, str | None]:
-    """The first reference found in (source name, text, is_title) pairs, with its source."""
-    for name, text, is_title in sources:
-        value = find_reference(text, title=is_title)
-        if value:
-            return value, name
-    return None, None
-
-
 def _candidates(text: str, *, title: bool) -> Iterator[tuple[str, bool]]:
     for match in _ASSIGNED.finditer(text):
         yield _clean_value(match.group("value")), True
     yield from _table_values(text)
     for pattern in (_LABELLED, _LABELLED_LOOSE, _QUOTED, _BRACKETED):
         for match in pattern.finditer(text):
-            if not _refers_to_someone_else(text, match.start()):
-                yield _clean_value(match.group("value")), True
+            if _refers_to_someone_else(text, match.start()) or _is_phone(text, match):
+                continue
+            yield _clean_value(match.group("value")), True
     for match in _TITLED.finditer(text):
         if _refers_to_someone_else(text, match.start()):
             continue
@@ -185,6 +175,13 @@ def _table_values(text: str) -> Iterator[tuple[str, bool]]:
         for label, value in zip(labels, values, strict=True):
             if _OUR_LABEL_CELL.match(label) and value.strip():
                 yield _clean_value(value.strip()), True
+
+
+def _is_phone(text: str, match: re.Match[str]) -> bool:
+    """ "Enquiry number: 0303 444 0000" is a telephone number, not a case number."""
+    value = match.group("value")
+    following = text[match.end("value") : match.end("value") + 12]
+    return value.startswith("0") and value.isdigit() and bool(re.match(r" \d{3,4}\b", following))
 
 
 def _refers_to_someone_else(text: str, start: int) -> bool:

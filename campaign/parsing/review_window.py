@@ -44,7 +44,8 @@ _REQUESTER_SIDE = re.compile(
 # The authority's side: "we will respond ... within 20 working days", "aim to complete ...".
 _AUTHORITY_SIDE = re.compile(
     r"\b(?:we|i|the\s+council|the\s+authority)\s+(?:will|shall|aim|would|should|normally|"
-    r"endeavour|try)\b[^.;]{0,80}$|\b(?:respond|responded|reply|replied|complete[ds]?|"
+    r"endeavour|try)\b[^.;]{0,80}$|\b(?:respond|responded|response|reply|replied|receive|"
+    r"complete[ds]?|"
     r"completed|carried\s+out|conducted|dealt\s+with|answered|determined|decision|aim|"
     r"target|normally|usually|extend(?:ed)?|further)\b[^.;]{0,40}$",
     re.IGNORECASE,

@@ -51,6 +51,7 @@ def test_reference_in_a_letter(text, expected):
         "Your reference: 99881",
         "Freedom of Information Act 2000",  # a year
         "Tel: 0191 375 2594",  # a phone number
+        "Enquiry number: 0303 444 0000",
         "Ref: 12/04/2018",  # a date
         "Reference: N/A",
         "Reference: SK9 5AF",  # a postcode

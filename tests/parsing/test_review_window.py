@@ -67,6 +67,7 @@ def test_requesters_window_is_read(text, days):
     [
         # the authority's own timetable, not the requester's window
         "We aim to complete internal reviews within 20 working days.",
+        "If you request a review, you will receive a response within 20 working days.",
         "The review will be undertaken within 20 working days of receipt.",
         # the regulator's window
         "If you remain dissatisfied after the review you may apply to the Information "

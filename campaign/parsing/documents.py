@@ -115,15 +115,16 @@ def detect_type(data: bytes, filename: str = "", content_type: str = "") -> str:
         raise UnreadableDocument("not a PDF: the file has no %PDF header (damaged or mislabelled)")
     if suffix in {".docx", ".xlsx", ".pptx", ".odt"}:
         raise UnreadableDocument(f"not a valid {suffix} file: it is not a zip archive")
-    if suffix == ".doc":
-        raise UnreadableDocument("legacy Word .doc: not an Office 97-2003 file")
     if not _looks_like_text(head):
+        if suffix == ".doc":
+            raise UnreadableDocument("legacy Word .doc: not an Office 97-2003 file")
         return "unknown"
     lowered = head.lstrip().lower()
     if suffix == ".eml" or declared == "message/rfc822":
         return "eml"
     if suffix in {".html", ".htm", ".xhtml"} or declared in {"text/html", "application/xhtml+xml"}:
         return "html"
+    # Word's "web page" files are often saved with a .doc name.
     if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) and b"<html" in data[:4096]:
         return "html"
     if suffix != ".txt" and re.match(

@@ -182,6 +182,8 @@ def test_text_is_decoded_from_the_usual_encodings(data, expected):
         (b"Return-Path: <a@b>\nFrom: a@b\nSubject: x\nTo: c@d\n\nbody", "reply", "eml"),
         (b"<!DOCTYPE html><html><body>x</body></html>", "reply", "html"),
         (b"{\\rtf1\\ansi Hello}", "reply.txt", "rtf"),
+        (b"{\\rtf1\\ansi Hello}", "reply.doc", "rtf"),
+        (b"<html><body><p>Our ref: 1</p></body></html>", "reply.doc", "html"),
         (b"Dear Sir, thank you.", "reply", "text"),
         (b"From: a@b\nTo: c@d\nSubject: x\n\nDear Sir", "pasted-email.txt", "text"),
     ],

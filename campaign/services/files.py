@@ -43,7 +43,7 @@ def store_blob(data: bytes, root: Path | None = None) -> str:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
-            os.fsync(out.fileno())
+            os.fdatasync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -85,10 +85,8 @@ def store_inbound(
     if not raw.strip():
         return Stored(None, error="message is empty")
     email = parse_mime(raw, inbound_limits())
-    existing = _existing(email.message_id)
-    if existing is not None:
-        return Stored(existing, duplicate=True)
-
+    # No look-up first: the unique inbound key decides, in the one flush below. A duplicate's
+    # files are already on disk under the same names, so storing them again writes nothing.
     raw_sha256 = store_blob(raw)
     message = _message_row(email, raw_sha256, source)
     for file in email.attachments:
@@ -119,7 +117,8 @@ def store_inbound(
             )
         db.session.commit()
     except IntegrityError:
-        # Another worker stored the same Message-Id a moment ago.
+        # Stored before (or by another worker a moment ago); otherwise the caller's own rows
+        # in this transaction broke a constraint, and that is the caller's to answer.
         db.session.rollback()
         existing = _existing(email.message_id)
         if existing is None:

@@ -12,14 +12,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy.exc import IntegrityError
 
 from campaign.domain.vocabulary import MessageSource
 from campaign.extensions import csrf, db
 from campaign.mail.mailgun_inbound import mime_from_mailgun_form
 from campaign.mail.signatures import SignatureCheck, check_signature
+from campaign.models import WebhookNonce
 from campaign.services.delivery import (
     DeliveryOutcome,
-    claim_webhook_token,
+    prune_webhook_tokens,
     receive_delivery_webhook,
 )
 from campaign.services.ingest import max_inbound_bytes, store_inbound
@@ -98,13 +100,18 @@ def mailgun_inbound():
         ]
         raw = mime_from_mailgun_form(form.to_dict(), files)
     signed_at = datetime.fromtimestamp(int(parts["timestamp"]), UTC)
-    if not claim_webhook_token(parts["token"], signed_at):
-        raise Rejected(406, "signature token already used (replay)")
-    stored = store_inbound(raw, MessageSource.WEBHOOK)
+    # The token commits with the message (one transaction, no extra round trip): a replay
+    # breaks its unique constraint, a failed store leaves it unclaimed for Mailgun's retry.
+    db.session.add(WebhookNonce(token=parts["token"], signed_at=signed_at))
+    try:
+        stored = store_inbound(raw, MessageSource.WEBHOOK)
+    except IntegrityError:
+        db.session.rollback()
+        raise Rejected(406, "signature token already used (replay)") from None
     if not stored.ok:
         db.session.rollback()
         raise Rejected(406, stored.error or "message refused")
-    db.session.commit()  # the token, when the message was a duplicate
+    prune_webhook_tokens(every=100)
     status = "duplicate" if stored.duplicate else "stored"
     return jsonify(status=status, message=stored.message_id), 200
 

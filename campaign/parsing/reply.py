@@ -34,9 +34,13 @@ _NO_DETAILS_KINDS = {MessageKind.BOUNCE, MessageKind.OTHER}
 _LETTER = re.compile(
     r"freedom\s+of\s+information|environmental\s+information\s+regulations|\bFOI(?:A|SA)?\b|"
     r"\bEIRs?\b|your\s+(?:request|email|letter)|request\s+for\s+information|\bDear\b|"
-    r"internal\s+review",
+    r"internal\s+review|(?:our|request|case)\s+ref(?:erence)?\b|\bnot\s+held\b",
     re.IGNORECASE,
 )
+# Released documents run to pages; anything shorter is a note or letter and is read as one.
+_SHORT_DOCUMENT_CHARS = 2000
+# Spreadsheets and slides are released material, never the letter.
+_DATA_METHODS = {"xlsx", "pptx"}
 
 
 @dataclass(frozen=True)
@@ -128,9 +132,12 @@ def _split_documents(
         return list(documents), []
     letters, released = [], []
     for name, text in documents:
-        if _LETTER.search(text.text[:4000]):
+        content = text.text.strip()
+        if text.method in _DATA_METHODS:
+            released.append((name, text))
+        elif len(content) < _SHORT_DOCUMENT_CHARS or _LETTER.search(content[:4000]):
             letters.append((name, text))
-        elif len(text.text.strip()) > 200:
+        elif content:
             released.append((name, text))
     return letters, released
 

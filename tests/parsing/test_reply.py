@@ -258,6 +258,19 @@ def test_reference_in_an_attached_letter_names_file_and_page():
     assert (analysis.kind, analysis.outcome) == ("response", "not_held")
 
 
+def test_short_attached_letter_is_read_even_without_a_letterhead():
+    letter = extract_text(
+        make_pdf([["Request reference: REQ04543", "This information is not held."]]),
+        "Response REQ04543.pdf",
+    )
+    analysis = analyse_reply(
+        body="Please find attached our response.", documents=[("Response REQ04543.pdf", letter)]
+    )
+    assert analysis.reference_id == "REQ04543"
+    assert analysis.reference_source == "attachment Response REQ04543.pdf p.1"
+    assert (analysis.kind, analysis.outcome) == ("response", "not_held")
+
+
 def test_released_spreadsheet_counts_as_information_given():
     data = extract_text(
         make_xlsx({"Systems": [["System", "Supplier"]] + [["Risk tool", "Xantura"]] * 30}),

@@ -34,11 +34,11 @@ class _Unreadable(Exception):
 
 
 @click.command("parse-reply")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option(
     "--questions",
     "questions_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="File with the request's questions, one per line, in order.",
 )
 @click.option("--json", "compact", is_flag=True, help="Print compact single-line JSON.")

@@ -140,6 +140,11 @@ def test_unreadable_input_exits_2_with_one_line(tmp_path: Path, name, content, m
     assert err.count("\n") == 1 and message in err
 
 
+def test_directory_exits_2_with_one_line(tmp_path: Path):
+    code, _, err = run(tmp_path)
+    assert code == 2 and err.count("\n") == 1 and "is a directory" in err
+
+
 def test_too_big_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(campaign.cli_parsing, "MAX_INPUT_MB", 0)
     code, _, err = run(COVENTRY)

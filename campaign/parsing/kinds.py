@@ -86,6 +86,8 @@ _REVIEW_DONE = _compile(
         r"\breviewing\s+officer\b|\breview\s+panel\b",
         r"\bnot\s+involved\s+in\s+(?:the\s+|your\s+)?original\b",
         r"\breview\s+response\b",
+        r"\b(?:attached|enclosed|please\s+find)\b[^.]{0,60}\binternal\s+review\s+(?:of|into)\s+"
+        r"(?:our|the|your|my)\b",
         r"\bresponse\s+to\s+your\s+(?:request\s+for\s+an?\s+)?internal\s+review\b",
     ]
 )

@@ -36,6 +36,7 @@ EXPECTED = {
     "ack-repeats-numbered-request": dict(reference_id="FOI/2018/0999", kind=ACK, outcome=None),
     "ack-eir-aim-to-send": dict(reference_id="4411224", kind=ACK),
     "ack-eir-will-respond-by": dict(reference_id="EIR/0456/19", kind="acknowledgement"),
+    "department-ack-aim-to-send": dict(reference_id="4500001", kind="acknowledgement"),
     # extensions
     "extension-section-10-3": dict(reference_id="FOI 4567", kind="extension", outcome=None),
     "extension-eir-regulation-7": dict(reference_id="EIR 12/345", kind="extension"),
@@ -44,6 +45,7 @@ EXPECTED = {
     "late-holding-reply": dict(reference_id="4567890", kind="extension"),
     "extension-without-a-date": dict(reference_id="FOI 12399", kind="extension"),
     "extension-date-originally-stated": dict(reference_id="4400001", kind="extension"),
+    "department-needs-more-time": dict(reference_id="4500007", kind="extension"),
     # clarifications
     "clarify-meaning": dict(reference_id="CAS-123456-ABCD", kind="clarification", outcome=None),
     "clarify-scope": dict(reference_id="77665", kind="clarification"),
@@ -51,6 +53,7 @@ EXPECTED = {
     "clarify-grateful-if": dict(reference_id="FOI 3321", kind="clarification"),
     "clarify-need-you-to-confirm": dict(reference_id="4411223", kind="clarification"),
     "clarify-narrow-the-request": dict(reference_id="FOI-3344", kind="clarification"),
+    "department-clarification": dict(reference_id="4500006", kind="clarification"),
     # refusals
     "cost-limit-refusal": dict(
         reference_id="FOI-2018-0456",
@@ -88,6 +91,7 @@ EXPECTED = {
     "police-cost-limit-refusal": dict(
         reference_id="000123/18", kind="refusal", outcome="refused", exemptions=["s12"]
     ),
+    "department-cover-note-exempt": dict(reference_id="4500003", kind="refusal", outcome="refused"),
     # responses
     "answers-below": dict(reference_id="12345", kind="response", outcome="successful"),
     "answers-written-in-the-letter": dict(
@@ -164,6 +168,15 @@ EXPECTED = {
     ),
     "email-information-attached": dict(reference_id=None, kind="response", outcome="successful"),
     "published-at-links": dict(reference_id="FOI/2019/8821", kind="response", outcome="successful"),
+    "department-cover-note-some-information": dict(
+        reference_id="4500002", kind="response", outcome="partially_successful"
+    ),
+    "department-cover-note-all-information": dict(
+        reference_id="4500004", kind="response", outcome="successful"
+    ),
+    "department-cover-note-not-held": dict(
+        reference_id="4500008", kind="response", outcome="not_held"
+    ),
     # review outcomes
     "review-upheld": dict(
         reference_id="IR-2018-034", kind="review_outcome", outcome="refused", exemptions=["s43"]
@@ -184,6 +197,9 @@ EXPECTED = {
     "scottish-review-upheld-not-held": dict(
         reference_id="FOIR-2019-0077", kind="review_outcome", outcome="not_held"
     ),
+    "department-internal-review-attached": dict(
+        reference_id="4500005", kind="review_outcome", outcome=None
+    ),
     # bounces
     "bounce": dict(kind="bounce", outcome=None, reference_id=None),
     "bounce-mailer-daemon": dict(kind="bounce", outcome=None),
@@ -198,6 +214,8 @@ EXPECTED = {
     "whatdotheyknow-address-only": dict(reference_id=None, kind="other"),
     "comments-passed-to-service": dict(reference_id=None, kind="other"),
     "follow-up-about-publication": dict(reference_id=None, kind="other"),
+    "department-query-passed-on": dict(reference_id=None, kind="other"),
+    "department-figures-now-published": dict(reference_id=None, kind="other"),
 }
 
 

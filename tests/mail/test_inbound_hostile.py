@@ -11,7 +11,7 @@ import pytest
 from mail_samples import PDF, REPLY_ADDRESS, fixture, message, with_attachments
 
 from campaign.mail import inbound
-from campaign.mail.inbound import InboundEmail, InboundLimits, parse_mime
+from campaign.mail.inbound import InboundEmail, InboundLimits, RefusedPart, parse_mime
 
 MB = 1024 * 1024
 
@@ -175,11 +175,27 @@ def test_five_hundred_attachments_keep_the_first_hundred_and_list_the_rest():
 
     assert seconds < 3
     assert [f.filename for f in email.attachments] == [f"page-{n:03d}.pdf" for n in range(100)]
-    assert len(email.refused) == 400
-    assert email.refused[0].filename == "page-100.pdf"
-    assert {r.reason for r in email.refused} == {
-        "over the limit of 100 attachments for one message"
-    }
+    reason = "over the limit of 100 attachments for one message"
+    # Two hundred are named one by one; one more line counts the rest.
+    assert email.refused[:200] == [
+        RefusedPart(f"page-{n:03d}.pdf", reason) for n in range(100, 300)
+    ]
+    assert email.refused[200:] == [RefusedPart("200 more parts", reason)]
+
+
+def test_a_message_of_countless_tiny_parts_is_read_up_to_ten_thousand_of_them():
+    raw = b'From: a@council.gov.uk\nContent-Type: multipart/mixed; boundary="b"\n\n' + (
+        b"--b\nContent-Type: application/pdf\n\nx\n" * 50_000
+    )
+
+    email, seconds = timed(raw)
+
+    assert seconds < 3
+    assert len(email.attachments) == 100 and len(email.refused) == 201
+    assert email.refused[-1] == RefusedPart(
+        "9700 more parts", "over the limit of 100 attachments for one message"
+    )
+    assert "the message has more than 10,000 parts; the rest was not read" in email.defects
 
 
 def test_a_30_mb_attachment_is_kept_under_the_limit_and_refused_over_it():
@@ -256,3 +272,13 @@ def test_a_parser_bug_still_returns_a_value_that_keeps_the_message(monkeypatch):
 
     assert email.message_id.endswith("@missing-message-id.invalid")
     assert email.defects == ["the message could not be read (RuntimeError)"]
+
+
+def test_millions_of_tiny_lines_are_read_up_to_the_line_limit():
+    raw = b"From: a@council.gov.uk\nSubject: lines\n\n" + b"a\n" * (inbound.MAX_LINES + 100_000)
+
+    email, seconds = timed(raw)
+
+    assert seconds < 3
+    assert email.text.count("\n") < inbound.MAX_LINES
+    assert "the message has more than 2,000,000 lines; the rest was not read" in email.defects

@@ -264,3 +264,51 @@ def test_oversized_input_is_refused_with_a_reason(make_app):
     with app.app_context():
         stored = store_inbound(b"x" * (1024 * 1024 + 1), MessageSource.UPLOAD)
     assert not stored.ok and "1 MB" in stored.error
+
+
+def test_a_30_mb_attachment_is_stored_whole(app, sent_request):
+    sent = sent_request()
+    big = b"%PDF-1.4\n" + bytes(range(256)) * (30 * 1024 * 4)
+    raw = reply_email(
+        to=sent.reply_to,
+        sender=sent.authority_email,
+        attachments=[("scan.pdf", "application/pdf", big)],
+    )
+    store(app, raw)
+    [message] = inbound_messages(app)
+    [(filename, sha256, parse_state)] = message["attachments"]
+    with app.app_context():
+        assert blob_path(sha256).stat().st_size == len(big)
+    assert filename == "scan.pdf" and parse_state == "unparseable"  # not a readable PDF
+    assert message["processing_state"] == "processed"
+
+
+def test_500_attachments_keep_the_first_hundred_and_say_so(app, sent_request):
+    sent = sent_request()
+    files = [(f"annex-{n}.txt", "text/plain", f"annex {n}".encode()) for n in range(500)]
+    store(app, reply_email(to=sent.reply_to, sender=sent.authority_email, attachments=files))
+    [message] = inbound_messages(app)
+    assert len(message["attachments"]) == 100
+    assert any("not kept" in note for note in message["notes"])
+    assert message["processing_state"] == "processed"
+
+
+def test_missing_message_id_and_8bit_headers_are_stored_and_deduplicated(app, sent_request):
+    sent = sent_request()
+    raw = (
+        b"From: Gw\xc3\xa9n Jones <" + sent.authority_email.encode() + b">\r\n"
+        b"To: " + sent.reply_to.encode() + b"\r\n"
+        b"Subject: Cais Rhyddid Gwybodaeth \xe2\x80\x93 ateb\r\n"
+        b"Content-Type: text/plain; charset=x-unknown\r\n\r\n"
+        b"Diolch am eich cais. We will respond within 20 working days.\r\n"
+        b"Our ref: FOI/2018/1234\r\n"
+    )
+    first = store(app, raw)
+    with app.app_context():
+        again = store_inbound(raw, MessageSource.IMPORT)
+        message = db.session.get(Message, first)
+        assert message.subject.startswith("Cais Rhyddid Gwybodaeth")
+        assert message.from_name == "Gwén Jones"
+        assert message.intake_notes[0].startswith("no Message-Id header")
+    assert again.duplicate and again.message_id == first
+    assert inbound_messages(app)[0]["request_id"] == sent.request_id

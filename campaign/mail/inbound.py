@@ -466,6 +466,7 @@ class _Files:
         self.kept: list[InboundFile] = []
         self.refused: list[RefusedPart] = []
         self.unlisted: dict[str, int] = {}
+        self.seen: dict[bytes, str] = {}
         self.budget = archives.ExpansionBudget(limits.max_archive_total_bytes)
         self.count = 0
 
@@ -500,16 +501,29 @@ class _Files:
         self.add(InboundFile(filename, content_type, data))
 
     def add(self, file: InboundFile) -> None:
-        self.kept.append(file)
-        if not self.archives.is_archive(file):
+        if not self.keep(file) or not self.archives.is_archive(file):
             return
         room = self.limits.max_attachments - len(self.kept)
         expansion = self.archives.expand_archive(file, self.limits, room=room, budget=self.budget)
-        self.kept.extend(expansion.files)
+        for member in expansion.files:
+            self.keep(member)
         for part in expansion.refused:
             self.refuse(part.filename, part.reason)
         for note in expansion.defects:
             _add_defect(self.defects, note)
+
+    def keep(self, file: InboundFile) -> bool:
+        """Keep the file unless the same bytes were kept already: files are stored by their
+        SHA-256, once per message (the same logo twice, or a PDF both attached and zipped)."""
+        digest = hashlib.sha256(file.data).digest()
+        label = f"{file.filename} (in {file.container})" if file.container else file.filename
+        first = self.seen.get(digest)
+        if first is not None:
+            _add_defect(self.defects, f"{label} is the same file as {first}; it is kept once")
+            return False
+        self.seen[digest] = label
+        self.kept.append(file)
+        return True
 
     def refuse(self, filename: str, reason: str) -> None:
         if len(self.refused) < MAX_REFUSED_LISTED:

@@ -131,9 +131,8 @@ def test_expansion_past_the_total_budget_is_refused_member_by_member():
 
 
 def test_one_budget_covers_every_archive_in_a_message():
-    member = [("scan.pdf", os.urandom(600_000))]
-    first = zip_bytes(member, zipfile.ZIP_STORED)
-    second = zip_bytes(member, zipfile.ZIP_STORED)
+    first = zip_bytes([("scan.pdf", os.urandom(600_000))], zipfile.ZIP_STORED)
+    second = zip_bytes([("scan.pdf", os.urandom(600_000))], zipfile.ZIP_STORED)
     raw = with_attachments(
         [("one.zip", "application/zip", first), ("two.zip", "application/zip", second)]
     )
@@ -202,7 +201,7 @@ def test_a_damaged_member_is_refused_and_the_others_come_out():
 
 
 def test_room_left_in_the_message_caps_what_comes_out():
-    archive = zip_bytes([(f"p{n}.pdf", PDF) for n in range(5)])
+    archive = zip_bytes([(f"p{n}.pdf", PDF + b"%d" % n) for n in range(5)])
 
     email = parse_mime(
         with_attachments([("r.zip", "application/zip", archive)]),
@@ -211,6 +210,29 @@ def test_room_left_in_the_message_caps_what_comes_out():
 
     assert [f.filename for f in email.attachments] == ["r.zip", "p0.pdf", "p1.pdf"]
     assert [r.filename for r in email.refused] == ["p2.pdf", "p3.pdf", "p4.pdf"]
+
+
+def test_the_same_bytes_are_kept_once_per_message():
+    archive = zip_bytes([("Response.pdf", PDF), ("Annex.pdf", PDF + b"annex")])
+    raw = with_attachments(
+        [
+            ("Response.pdf", "application/pdf", PDF),
+            ("replies.zip", "application/zip", archive),
+            ("copy of Response.pdf", "application/pdf", PDF),
+        ]
+    )
+
+    email = parse_mime(raw)
+
+    assert [(f.filename, f.container) for f in email.attachments] == [
+        ("Response.pdf", None),
+        ("replies.zip", None),
+        ("Annex.pdf", "replies.zip"),
+    ]
+    assert email.defects == [
+        "Response.pdf (in replies.zip) is the same file as Response.pdf; it is kept once",
+        "copy of Response.pdf is the same file as Response.pdf; it is kept once",
+    ]
 
 
 def test_a_broken_zip_is_kept_as_it_is_with_a_note():

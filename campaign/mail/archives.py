@@ -261,11 +261,17 @@ class _Unpacker:
         if data[:4] != TNEF_SIGNATURE:
             self.defect(f"{name} is not a readable winmail.dat; it is kept as it is")
             return
-        attachments, damage = _tnef_attachments(data)
+        groups, codepage, damage = _tnef_groups(data)
         if damage:
             self.defect(f"{name} is damaged ({damage}); what could be read was unpacked")
-        for index, attachment in enumerate(attachments, 1):
-            filename = safe_filename(attachment.name, f"winmail-attachment-{index}.bin")
+        for index, group in enumerate(groups, 1):
+            fallback = f"winmail-attachment-{index}.bin"
+            if self.room <= 0:  # no room: not worth decoding its properties
+                title = _tnef_text(group.title, _tnef_codec(codepage) or "cp1252")
+                self.refuse(safe_filename(title, fallback), count_reason(self.limits))
+                continue
+            attachment = _tnef_attachment(group, codepage)
+            filename = safe_filename(attachment.name, fallback)
             if attachment.embedded:
                 self.refuse(filename, "an Outlook item inside winmail.dat, which is not unpacked")
                 continue
@@ -276,7 +282,7 @@ class _Unpacker:
                 self.refuse(filename, reason)
                 continue
             self.keep(filename, attachment.data)
-        if not attachments and not damage:
+        if not groups and not damage:
             self.defect(f"{name} holds no attachments")
 
 
@@ -333,8 +339,8 @@ class _TnefGroup:
     properties: list[bytes] = field(default_factory=list)
 
 
-def _tnef_attachments(data: bytes) -> tuple[list[_TnefAttachment], str | None]:
-    """The attachments of a winmail.dat, and what was damaged, if anything."""
+def _tnef_groups(data: bytes) -> tuple[list[_TnefGroup], int, str | None]:
+    """The attachments of a winmail.dat as raw parts, its codepage, and any damage."""
     codepage = 1252
     groups: list[_TnefGroup] = []
     damage = None
@@ -370,7 +376,7 @@ def _tnef_attachments(data: bytes) -> tuple[list[_TnefAttachment], str | None]:
                 groups[-1].properties.append(bytes(payload))
     if _tnef_codec(codepage) is None:
         codepage = 1252
-    return [_tnef_attachment(group, codepage) for group in groups], damage
+    return groups, codepage, damage
 
 
 def _tnef_codec(codepage: int) -> str | None:

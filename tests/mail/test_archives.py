@@ -359,3 +359,16 @@ def test_random_bytes_after_a_tnef_signature_never_raise_or_stall():
             blob += generator.randbytes(200)
         expand("winmail.dat", blob)
     assert time.perf_counter() - started < 5
+
+
+def test_a_winmail_dat_with_more_files_than_room_refuses_the_rest_by_their_short_names():
+    blob = winmail([(f"Page {n}.pdf", PDF + b"%d" % n) for n in range(5)])
+
+    expansion = expand("winmail.dat", blob, room=2)
+
+    assert [f.filename for f in expansion.files] == ["Page 0.pdf", "Page 1.pdf"]
+    assert [(r.filename, r.reason) for r in expansion.refused] == [
+        ("PAGE2~1.PDF", "over the limit of 100 attachments for one message"),
+        ("PAGE3~1.PDF", "over the limit of 100 attachments for one message"),
+        ("PAGE4~1.PDF", "over the limit of 100 attachments for one message"),
+    ]

@@ -312,3 +312,40 @@ def test_missing_message_id_and_8bit_headers_are_stored_and_deduplicated(app, se
         assert message.intake_notes[0].startswith("no Message-Id header")
     assert again.duplicate and again.message_id == first
     assert inbound_messages(app)[0]["request_id"] == sent.request_id
+
+
+def delivery_report(to: str, action: str, recipient: str, letter_id: str) -> bytes:
+    """A DSN as mail servers send it: multipart/report with a message/delivery-status part."""
+    return (
+        f"From: Mail Delivery System <MAILER-DAEMON@mx.test-borough-1.gov.uk>\r\n"
+        f"To: {to}\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: <dsn-{action}-{letter_id}>\r\nIn-Reply-To: <{letter_id}>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\n"
+        "This is the mail system. Your message could not be delivered.\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.test-borough-1.gov.uk\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\n"
+        "Status: 5.1.1\r\n\r\n--b--\r\n"
+    ).encode()
+
+
+def test_a_delivery_report_naming_the_letters_address_fails_the_request(app, sent_request):
+    sent = sent_request()
+    store(
+        app, delivery_report(sent.reply_to, "failed", sent.authority_email, sent.letter_message_id)
+    )
+    [message] = inbound_messages(app)
+    assert message["kind"] == "bounce" and message["request_id"] == sent.request_id
+    assert request_state(app, sent.request_id)["status"] == "delivery_failed"
+
+
+@pytest.mark.parametrize(("action", "recipient"), [("delayed", None), ("failed", "other@x.org")])
+def test_a_delay_or_someone_elses_bounce_changes_nothing(app, sent_request, action, recipient):
+    sent = sent_request()
+    raw = delivery_report(
+        sent.reply_to, action, recipient or sent.authority_email, sent.letter_message_id
+    )
+    store(app, raw)
+    assert request_state(app, sent.request_id)["status"] == "sent"

@@ -91,21 +91,24 @@ def _process(message: Message) -> None:
     message.kind = analysis.kind
     message.reference_id = analysis.reference_id
     message.outcome = analysis.outcome
-    message.analysis = _analysis_record(analysis, email.failed_recipients)
+    message.analysis = _analysis_record(analysis, email.failed_recipients, email.delivery_report)
     if message.request_id is None:
         decision = match_inbound(email, analysis.reference_id)
         _file(message, decision)
     if message.request_id is not None:
-        apply_reply(message.request, message, analysis, failed_recipients=email.failed_recipients)
+        apply_reply(message.request, message, analysis)
 
 
-def _analysis_record(analysis: ReplyAnalysis, failed_recipients: list[str]) -> dict:
+def _analysis_record(
+    analysis: ReplyAnalysis, failed_recipients: list[str], delivery_report: bool
+) -> dict:
     record = analysis.to_json()
     record["reference_source"] = analysis.reference_source
     record["extended_until"] = (
         analysis.extended_until.isoformat() if analysis.extended_until else None
     )
-    if failed_recipients:
+    if delivery_report:
+        record["delivery_report"] = True
         record["failed_recipients"] = failed_recipients
     return record
 
@@ -161,7 +164,6 @@ def apply_reply(
     message: Message,
     analysis: ReplyAnalysis,
     *,
-    failed_recipients: list[str] = (),
     user_id: int | None = None,
 ) -> None:
     """Record what the reply says on its request: contact, reference, status, dates."""
@@ -193,7 +195,7 @@ def apply_reply(
             found_in=request.reference_source,
         )
     if analysis.kind == MessageKind.BOUNCE.value and not _bounce_is_ours(
-        request, failed_recipients
+        request, message.analysis or {}
     ):
         return
     target = status_after_reply(request.status, analysis.kind, analysis.outcome)
@@ -228,11 +230,18 @@ def _later(current: date | None, new: date) -> date:
     return new if current is None or new > current else current
 
 
-def _bounce_is_ours(request: Request, failed_recipients: list[str]) -> bool:
-    """A bounce fails the request only if it names the address the letter went to (or none)."""
-    if not failed_recipients or not request.sent_to:
+def _bounce_is_ours(request: Request, analysis: dict) -> bool:
+    """A bounce fails the request only if it says the letter's address failed.
+
+    A delivery report (DSN) that names no failed recipient is a delay warning; one that names
+    others is about some other mail. A plain-text bounce without a report is taken at its word.
+    """
+    if not analysis.get("delivery_report"):
         return True
-    return request.sent_to.lower() in {r.lower() for r in failed_recipients}
+    failed = {r.lower() for r in analysis.get("failed_recipients", [])}
+    if not failed:
+        return False
+    return not request.sent_to or request.sent_to.lower() in failed
 
 
 def _describe_source(message: Message, analysis: ReplyAnalysis) -> str:
@@ -262,13 +271,7 @@ def assign_message(message: Message, request: Request, user_id: int, learn_sende
             mentions=[],
             answers=[],
         )
-        apply_reply(
-            request,
-            message,
-            analysis,
-            failed_recipients=(message.analysis or {}).get("failed_recipients", []),
-            user_id=user_id,
-        )
+        apply_reply(request, message, analysis, user_id=user_id)
     db.session.commit()
 
 

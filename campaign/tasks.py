@@ -172,3 +172,49 @@ def requeue_stuck_sends() -> int:
     if ids:
         log.info("re-queued %d stuck sends", len(ids))
     return len(ids)
+
+
+@huey.task(name="process_message")
+def process_message_task(message_pk: int) -> str:
+    """Read, match and apply one stored inbound message (see services.replies)."""
+    from campaign.services.replies import process_message
+
+    with app_context():
+        return process_message(message_pk).state.value
+
+
+@huey.task(name="store_message")
+def store_message_task(sha256: str, source: str) -> str:
+    """Store the rows of a message the webhook accepted, then read, match and apply it."""
+    from campaign.domain.vocabulary import MessageSource
+    from campaign.services.ingest import store_accepted
+    from campaign.services.replies import process_message
+
+    with app_context():
+        stored = store_accepted(sha256, MessageSource(source))
+        if stored.message_id is None or stored.duplicate:
+            return "duplicate" if stored.duplicate else f"refused: {stored.error}"
+        return process_message(stored.message_id).state.value
+
+
+@huey.periodic_task(crontab(minute="*/5"), name="process_stored_messages")
+def process_stored_messages() -> int:
+    """Queue mail whose job was lost: accepted but not stored, or stored but not processed."""
+    from datetime import timedelta
+
+    from campaign.models.base import utcnow
+    from campaign.services.delivery import prune_webhook_tokens
+    from campaign.services.ingest import accepted_before, stored_before
+
+    with app_context():
+        cutoff = utcnow() - timedelta(minutes=5)
+        accepted = accepted_before(cutoff)
+        ids = stored_before(cutoff)
+        prune_webhook_tokens()
+    for sha256, source in accepted:
+        store_message_task(sha256, source.value)
+    for message_pk in ids:
+        process_message_task(message_pk)
+    if accepted or ids:
+        log.info("queued %d accepted and %d stored messages", len(accepted), len(ids))
+    return len(accepted) + len(ids)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import time
+from pathlib import Path
 
 import pytest
 from fakes.pdf import make_pdf
@@ -23,6 +26,12 @@ def app(make_app) -> Flask:
     return make_app(MAILGUN_WEBHOOK_SIGNING_KEY=KEY, INBOUND_MAX_MB=2)
 
 
+def incoming_markers(app: Flask) -> list[str]:
+    """Accepted messages not yet stored by the worker."""
+    directory = Path(app.config["FILES_DIR"]) / "incoming"
+    return sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
+
+
 def post(client, form: dict, url: str = URL):
     return client.post(url, data=form, content_type="multipart/form-data")
 
@@ -39,7 +48,7 @@ def test_a_forwarded_reply_with_a_pdf_is_stored_matched_and_read(app, client, se
     )
     response = post(client, form)
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.json["status"] == "stored"
+    assert response.json["status"] == "accepted"
     [message] = inbound_messages(app)
     assert message["source"] == "webhook" and message["request_id"] == sent.request_id
     assert [a[0] for a in message["attachments"]] == ["Response REQ04543.pdf"]
@@ -60,10 +69,11 @@ def test_redelivery_of_the_same_message_is_stored_once(app, client, sent_request
     sent = sent_request()
     first = forward_form(KEY, recipient=sent.reply_to, message_id="same@council.example")
     again = forward_form(KEY, recipient=sent.reply_to, message_id="same@council.example")
-    assert post(client, first).json["status"] == "stored"
+    assert post(client, first).json["status"] == "accepted"
     response = post(client, again)
-    assert response.status_code == 200 and response.json["status"] == "duplicate"
+    assert response.status_code == 200 and response.json["status"] == "accepted"
     assert len(inbound_messages(app)) == 1
+    assert incoming_markers(app) == []
 
 
 @pytest.mark.parametrize(
@@ -103,6 +113,7 @@ def test_a_replayed_post_is_refused(app, client, sent_request):
     response = post(client, replay)
     assert response.status_code == 406 and "replay" in response.json["error"]
     assert len(inbound_messages(app)) == 1
+    assert incoming_markers(app) == []  # the replayed body is never stored
 
 
 @pytest.mark.parametrize("missing", ["timestamp", "token", "signature"])
@@ -179,3 +190,25 @@ def test_a_zip_of_pdfs_is_listed_and_extracted(app, client, sent_request):
     [message] = inbound_messages(app)
     names = sorted(a[0] for a in message["attachments"])
     assert names == ["documents.zip", "letter.pdf", "passwd.pdf"]
+
+
+def test_a_message_whose_job_was_lost_is_stored_by_the_sweep(app, sent_request):
+    from campaign.domain.vocabulary import MessageSource
+    from campaign.services.ingest import accept_inbound
+    from campaign.tasks import process_stored_messages
+
+    sent = sent_request()
+    raw = reply_email(to=sent.reply_to, sender=sent.authority_email, body=ACK)
+    with app.app_context():
+        accepted = accept_inbound(raw, MessageSource.WEBHOOK)  # durable, but never queued
+    [marker] = incoming_markers(app)
+    assert marker == f"{accepted.sha256}.webhook"
+    with app.app_context():
+        assert process_stored_messages.call_local() == 0  # too recent: its job may still be on its way
+    old = time.time() - 600
+    os.utime(Path(app.config["FILES_DIR"]) / "incoming" / marker, (old, old))
+    with app.app_context():
+        assert process_stored_messages.call_local() == 1
+    [message] = inbound_messages(app)
+    assert message["request_id"] == sent.request_id and message["source"] == "webhook"
+    assert incoming_markers(app) == []

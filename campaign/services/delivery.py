@@ -19,6 +19,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from campaign.domain.vocabulary import MessageDirection, RequestStatus
@@ -76,6 +78,23 @@ def claim_webhook_token(token: str, signed_at: datetime) -> bool:
         return False
     _delete_old_tokens()
     return True
+
+
+def claim_webhook_token_now(token: str, signed_at: datetime) -> bool:
+    """Store the token in its own one-statement transaction; False if it was stored before.
+
+    For the inbound webhook, which commits nothing else: one round trip, no session state.
+    """
+    table = WebhookNonce.__table__
+    dialect = db.engine.dialect.name
+    insert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    statement = (
+        insert.values(token=token, signed_at=signed_at)
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
+    )
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(statement).first() is not None
 
 
 def _delete_old_tokens() -> None:

@@ -48,7 +48,7 @@ def store_blob(data: bytes, root: Path | None = None) -> str:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
     return sha256
 
 
@@ -56,7 +56,7 @@ def read_blob(sha256: str, root: Path | None = None) -> bytes:
     return blob_path(sha256, root).read_bytes()
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     """Make the rename itself durable, so the file survives a power cut after commit."""
     try:
         fd = os.open(directory, os.O_RDONLY)

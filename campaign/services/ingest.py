@@ -1,10 +1,16 @@
 """Store first, process later: every inbound email is kept durably before anything reads it.
 
-The three ways in (Mailgun's inbound route, `campaign mail import`, uploads) all hand raw
-RFC 5322 bytes to `store_inbound`, which writes the raw message and each attachment to the
-files directory, commits one Message row with its Attachment rows, and queues processing.
-Parsing the documents, matching and status changes happen later in the worker, so a reply is
-never lost to a parser bug, and the webhook answers in milliseconds.
+The three ways in (Mailgun's inbound route, `campaign mail import`, uploads) all end in
+`store_inbound`, which writes the raw message and each attachment to the files directory,
+commits one Message row with its Attachment rows, and queues processing. Parsing the
+documents, matching and status changes happen later in the worker, so a reply is never lost to
+a parser bug.
+
+The webhook goes one step faster (`accept_inbound`): it writes the raw message to the files
+directory with a marker in `incoming/`, both durable, and queues `store_inbound` for the
+worker. It answers in a few milliseconds and keeps accepting mail while the database is busy
+or down; if the queued job is lost, the marker is still there and the periodic sweep queues it
+again.
 
 The same email arriving twice, by any route, is stored once: the Message-Id is the inbound
 key (a missing one is derived from the raw bytes), held unique by the database.
@@ -14,10 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -34,7 +42,7 @@ from campaign.extensions import db
 from campaign.mail.inbound import InboundEmail, InboundLimits, parse_mime
 from campaign.models import Attachment, Message, Request
 from campaign.models.base import utcnow
-from campaign.services.files import store_blob
+from campaign.services.files import files_dir, fsync_directory, read_blob, store_blob
 from campaign.services.statuses import record_event
 
 log = logging.getLogger(__name__)
@@ -127,6 +135,84 @@ def store_inbound(
     if queue:
         queue_processing(message.id)
     return Stored(message.id)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A webhook's message written to disk and marked for storing, or refused with a reason."""
+
+    sha256: str | None
+    error: str | None = None
+
+
+def accept_inbound(raw: bytes, source: MessageSource) -> Accepted:
+    """Make the raw message durable and mark it as waiting to be stored (see the module doc)."""
+    limit = max_inbound_bytes()
+    if len(raw) > limit:
+        return Accepted(None, f"message is larger than the {limit // (1024 * 1024)} MB limit")
+    if not raw.strip():
+        return Accepted(None, "message is empty")
+    sha256 = store_blob(raw)
+    _mark_incoming(sha256, source)
+    return Accepted(sha256)
+
+
+def drop_incoming(sha256: str, source: MessageSource) -> None:
+    """Forget a marker: the message was stored, or it must never be (a replayed webhook)."""
+    _incoming_path(sha256, source).unlink(missing_ok=True)
+
+
+def queue_storing(sha256: str, source: MessageSource) -> None:
+    """Hand an accepted message to the worker; if the queue is down, the sweep finds it."""
+    from campaign.tasks import store_message_task
+
+    try:
+        store_message_task(sha256, source.value)
+    except Exception:  # the marker stays; the sweep queues it again
+        log.exception("could not queue accepted message %s", sha256)
+
+
+def store_accepted(sha256: str, source: MessageSource) -> Stored:
+    """The worker's half of the webhook: rows for an accepted message, then its marker goes.
+
+    Safe to repeat: a message stored before is recognised by its Message-Id.
+    """
+    stored = store_inbound(read_blob(sha256), source, queue=False)
+    drop_incoming(sha256, source)
+    return stored
+
+
+def accepted_before(cutoff: datetime) -> list[tuple[str, MessageSource]]:
+    """Accepted messages still not stored since before the cutoff (their job was lost)."""
+    directory = _incoming_dir()
+    if not directory.is_dir():
+        return []
+    waiting = []
+    for marker in sorted(directory.iterdir()):
+        sha256, _, source = marker.name.partition(".")
+        try:
+            changed = datetime.fromtimestamp(marker.stat().st_mtime, UTC)
+        except FileNotFoundError:
+            continue
+        if changed < cutoff and source in MessageSource.__members__.values():
+            waiting.append((sha256, MessageSource(source)))
+    return waiting[:500]
+
+
+def _incoming_dir() -> Path:
+    return files_dir() / "incoming"
+
+
+def _incoming_path(sha256: str, source: MessageSource) -> Path:
+    return _incoming_dir() / f"{sha256}.{MessageSource(source).value}"
+
+
+def _mark_incoming(sha256: str, source: MessageSource) -> None:
+    directory = _incoming_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(_incoming_path(sha256, source), os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+    fsync_directory(directory)
 
 
 def queue_processing(message_pk: int) -> None:

@@ -12,19 +12,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 
 from campaign.domain.vocabulary import MessageSource
-from campaign.extensions import csrf, db
+from campaign.extensions import csrf
 from campaign.mail.mailgun_inbound import mime_from_mailgun_form
 from campaign.mail.signatures import SignatureCheck, check_signature
-from campaign.models import WebhookNonce
 from campaign.services.delivery import (
     DeliveryOutcome,
-    prune_webhook_tokens,
+    claim_webhook_token_now,
     receive_delivery_webhook,
 )
-from campaign.services.ingest import max_inbound_bytes, store_inbound
+from campaign.services.ingest import (
+    accept_inbound,
+    drop_incoming,
+    max_inbound_bytes,
+    queue_storing,
+)
 
 bp = Blueprint("webhooks", __name__)
 csrf.exempt(bp)
@@ -71,8 +75,8 @@ def mailgun_events():
 def mailgun_inbound():
     """Replies from Mailgun's inbound route: parsed `forward()` form or raw `body-mime`.
 
-    Verified, stored durably with its attachments, committed with the signature token, and
-    answered at once; reading and matching the message happens in the worker.
+    Verified, written durably to the files directory, its signature token claimed, and
+    answered at once; the worker stores the rows, then reads and matches the message.
     """
     signing_key = current_app.config.get("MAILGUN_WEBHOOK_SIGNING_KEY", "")
     if not signing_key:
@@ -99,21 +103,22 @@ def mailgun_inbound():
             for name, upload in request.files.items(multi=True)
         ]
         raw = mime_from_mailgun_form(form.to_dict(), files)
+    # On disk first, then the token: a failure in between leaves the token unclaimed, so
+    # Mailgun's retry (same token) is accepted rather than refused as a replay.
+    accepted = accept_inbound(raw, MessageSource.WEBHOOK)
+    if accepted.error:
+        raise Rejected(406, accepted.error)
     signed_at = datetime.fromtimestamp(int(parts["timestamp"]), UTC)
-    # The token commits with the message (one transaction, no extra round trip): a replay
-    # breaks its unique constraint, a failed store leaves it unclaimed for Mailgun's retry.
-    db.session.add(WebhookNonce(token=parts["token"], signed_at=signed_at))
     try:
-        stored = store_inbound(raw, MessageSource.WEBHOOK)
-    except IntegrityError:
-        db.session.rollback()
-        raise Rejected(406, "signature token already used (replay)") from None
-    if not stored.ok:
-        db.session.rollback()
-        raise Rejected(406, stored.error or "message refused")
-    prune_webhook_tokens(every=100)
-    status = "duplicate" if stored.duplicate else "stored"
-    return jsonify(status=status, message=stored.message_id), 200
+        claimed = claim_webhook_token_now(parts["token"], signed_at)
+    except SQLAlchemyError:
+        drop_incoming(accepted.sha256, MessageSource.WEBHOOK)
+        raise Rejected(503, "cannot check the signature token now; retry later") from None
+    if not claimed:
+        drop_incoming(accepted.sha256, MessageSource.WEBHOOK)
+        raise Rejected(406, "signature token already used (replay)")
+    queue_storing(accepted.sha256, MessageSource.WEBHOOK)
+    return jsonify(status="accepted", sha256=accepted.sha256), 200
 
 
 def read_json_body() -> dict[str, Any]:

@@ -37,8 +37,17 @@ def store_blob(data: bytes, root: Path | None = None) -> str:
     path = blob_path(sha256, root)
     if path.exists() and path.stat().st_size == len(data):
         return sha256
+    write_durably(path, data)
+    return sha256
+
+
+def write_durably(path: Path, data: bytes) -> None:
+    """Write a whole file that survives a power cut: temporary file, sync, rename, sync dir.
+
+    Readers never see a half-written file under the final name.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -49,7 +58,6 @@ def store_blob(data: bytes, root: Path | None = None) -> str:
         Path(temporary).unlink(missing_ok=True)
         raise
     fsync_directory(path.parent)
-    return sha256
 
 
 def read_blob(sha256: str, root: Path | None = None) -> bytes:

@@ -6,11 +6,10 @@ commits one Message row with its Attachment rows, and queues processing. Parsing
 documents, matching and status changes happen later in the worker, so a reply is never lost to
 a parser bug.
 
-The webhook goes one step faster (`accept_inbound`): it writes the raw message to the files
-directory with a marker in `incoming/`, both durable, and queues `store_inbound` for the
-worker. It answers in a few milliseconds and keeps accepting mail while the database is busy
-or down; if the queued job is lost, the marker is still there and the periodic sweep queues it
-again.
+The webhook goes one step faster (`accept_inbound`): it writes the raw message durably into
+the files directory's `incoming/` spool and queues `store_inbound` for the worker, which
+removes the spooled copy once the rows are committed. It answers in a few milliseconds; if the
+queued job is lost, the spooled file is still there and the periodic sweep queues it again.
 
 The same email arriving twice, by any route, is stored once: the Message-Id is the inbound
 key (a missing one is derived from the raw bytes), held unique by the database.
@@ -20,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -42,7 +40,7 @@ from campaign.extensions import db
 from campaign.mail.inbound import InboundEmail, InboundLimits, parse_mime
 from campaign.models import Attachment, Message, Request
 from campaign.models.base import utcnow
-from campaign.services.files import files_dir, fsync_directory, read_blob, store_blob
+from campaign.services.files import files_dir, store_blob, write_durably
 from campaign.services.statuses import record_event
 
 log = logging.getLogger(__name__)
@@ -146,19 +144,19 @@ class Accepted:
 
 
 def accept_inbound(raw: bytes, source: MessageSource) -> Accepted:
-    """Make the raw message durable and mark it as waiting to be stored (see the module doc)."""
+    """Spool the raw message durably, waiting to be stored (see the module doc)."""
     limit = max_inbound_bytes()
     if len(raw) > limit:
         return Accepted(None, f"message is larger than the {limit // (1024 * 1024)} MB limit")
     if not raw.strip():
         return Accepted(None, "message is empty")
-    sha256 = store_blob(raw)
-    _mark_incoming(sha256, source)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    write_durably(_incoming_path(sha256, source), raw)
     return Accepted(sha256)
 
 
 def drop_incoming(sha256: str, source: MessageSource) -> None:
-    """Forget a marker: the message was stored, or it must never be (a replayed webhook)."""
+    """Drop a spooled message: it was stored, or it must never be (a replayed webhook)."""
     _incoming_path(sha256, source).unlink(missing_ok=True)
 
 
@@ -168,33 +166,44 @@ def queue_storing(sha256: str, source: MessageSource) -> None:
 
     try:
         store_message_task(sha256, source.value)
-    except Exception:  # the marker stays; the sweep queues it again
+    except Exception:  # the spooled file stays; the sweep queues it again
         log.exception("could not queue accepted message %s", sha256)
 
 
 def store_accepted(sha256: str, source: MessageSource) -> Stored:
-    """The worker's half of the webhook: rows for an accepted message, then its marker goes.
+    """The worker's half of the webhook: rows for a spooled message, then the spool copy goes.
 
-    Safe to repeat: a message stored before is recognised by its Message-Id.
+    Safe to repeat: a message stored before is recognised by its Message-Id, or, once its
+    spooled copy is gone, by its bytes.
     """
-    stored = store_inbound(read_blob(sha256), source, queue=False)
+    spooled = _incoming_path(sha256, source)
+    try:
+        raw = spooled.read_bytes()
+    except FileNotFoundError:
+        existing = db.session.scalar(sa.select(Message.id).where(Message.raw_sha256 == sha256))
+        if existing is not None:
+            return Stored(existing, duplicate=True)
+        return Stored(None, error="the accepted message is no longer in the spool")
+    stored = store_inbound(raw, source, queue=False)
     drop_incoming(sha256, source)
     return stored
 
 
 def accepted_before(cutoff: datetime) -> list[tuple[str, MessageSource]]:
-    """Accepted messages still not stored since before the cutoff (their job was lost)."""
+    """Spooled messages still not stored since before the cutoff (their job was lost)."""
     directory = _incoming_dir()
     if not directory.is_dir():
         return []
     waiting = []
-    for marker in sorted(directory.iterdir()):
-        sha256, _, source = marker.name.partition(".")
+    for spooled in sorted(directory.iterdir()):
+        sha256, _, source = spooled.name.partition(".")
+        if len(sha256) != 64 or source not in {s.value for s in MessageSource}:
+            continue  # a write in progress (.partial-...) or something not ours
         try:
-            changed = datetime.fromtimestamp(marker.stat().st_mtime, UTC)
+            changed = datetime.fromtimestamp(spooled.stat().st_mtime, UTC)
         except FileNotFoundError:
             continue
-        if changed < cutoff and source in MessageSource.__members__.values():
+        if changed < cutoff:
             waiting.append((sha256, MessageSource(source)))
     return waiting[:500]
 
@@ -205,14 +214,6 @@ def _incoming_dir() -> Path:
 
 def _incoming_path(sha256: str, source: MessageSource) -> Path:
     return _incoming_dir() / f"{sha256}.{MessageSource(source).value}"
-
-
-def _mark_incoming(sha256: str, source: MessageSource) -> None:
-    directory = _incoming_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    fd = os.open(_incoming_path(sha256, source), os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
-    fsync_directory(directory)
 
 
 def queue_processing(message_pk: int) -> None:

@@ -40,6 +40,9 @@ def register_commands(app: Flask) -> None:
     from campaign.cli_mail import mail
 
     app.cli.add_command(mail)
+    from campaign.cli_deadlines import deadlines
+
+    app.cli.add_command(deadlines)
 
 
 @click.group()

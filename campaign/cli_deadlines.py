@@ -1,0 +1,90 @@
+"""`campaign deadlines`: the law's clock from the command line.
+
+`due` is a plain click command with no app context: it needs neither the database nor settings,
+so a campaigner can check a council's deadline anywhere. Commands that touch requests join the
+same group.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import click
+
+from campaign.domain.deadlines import (
+    OutsideCalendar,
+    due_date,
+    working_calendar,
+)
+from campaign.domain.law import LAWS, LawCode
+
+MAX_WORKING_DAYS = 400
+
+_WORKING_DAY_RULES = {
+    LawCode.FOIA: "not a Saturday, Sunday, Christmas Day, Good Friday or a bank holiday "
+    "anywhere in the UK (s10(6))",
+    LawCode.FOISA: "not a Saturday, Sunday, Christmas Day or a bank holiday in Scotland (s73)",
+    LawCode.EIR: "as under FOIA: not a Saturday, Sunday, Christmas Day, Good Friday or a bank "
+    "holiday anywhere in the UK (reg 2)",
+}
+
+
+@click.group()
+def deadlines() -> None:
+    """Work out reply deadlines under FOIA, FOISA and EIR."""
+
+
+@deadlines.command("due")
+@click.option(
+    "--law",
+    required=True,
+    type=click.Choice([code.value for code in LawCode], case_sensitive=False),
+    help="The law the request is made under.",
+)
+@click.option(
+    "--received",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="The day of receipt (the London date the request arrived).",
+)
+@click.option(
+    "--working-days",
+    type=click.IntRange(1, MAX_WORKING_DAYS),
+    default=20,
+    show_default=True,
+    help="Working days allowed: 20 for a reply, 40 for an EIR extension or a review request.",
+)
+def due(law: str, received: datetime, working_days: int) -> None:
+    """Print when a reply is due; the due date (ISO) is the last line."""
+    code = LawCode(law.lower())
+    day_of_receipt = received.date()
+    try:
+        due_on = due_date(code, day_of_receipt, working_days)
+        day_one = due_date(code, day_of_receipt, 1)
+    except OutsideCalendar as error:
+        raise click.BadParameter(str(error), param_hint="'--received'") from None
+    calendar = working_calendar(code)
+    closures = calendar.closures_between(day_of_receipt, due_on)
+
+    click.echo(f"Law: {LAWS[code].name} ({code.value})")
+    click.echo(f"Working day: {_WORKING_DAY_RULES[code]}")
+    click.echo(f"Day of receipt: {_day(day_of_receipt)}")
+    click.echo(f"Day one: {_day(day_one)}")
+    if closures:
+        click.echo("Holidays skipped:")
+        for day, name in closures:
+            click.echo(f"  {_day(day)}  {name}")
+    else:
+        click.echo("Holidays skipped: none")
+    click.echo(f"Due on the {_ordinal(working_days)} working day after receipt: {_day(due_on)}")
+    click.echo(due_on.isoformat())
+
+
+def _day(day: date) -> str:
+    return f"{day:%A} {day.isoformat()}"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -80,6 +80,23 @@ class ProcessingState(StrEnum):
     FAILED = "failed"
 
 
+class ReviewOutcome(StrEnum):
+    """What an internal review decided about the original answer."""
+
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+    PARTIALLY_OVERTURNED = "partially_overturned"
+
+
+class SendState(StrEnum):
+    """Where a queued follow-up letter (chaser, review request) is on its way out."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"  # a reply arrived first: the chaser is no longer needed
+
+
 class MessageSource(StrEnum):
     """How a message reached us: all inbound routes end in the same stored message."""
 

@@ -43,6 +43,16 @@ class Campaign(Timestamped, Base):
     created_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
+    # Follow-up letters, sandboxed templates like the request; empty means the built-in text.
+    chaser_subject_template: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    chaser_body_template: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    review_subject_template: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    review_body_template: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # The escalation ladder, off until the campaigner turns it on: first chaser this many
+    # working days after the due date, the second this many after the first, then a review.
+    ladder_enabled: so.Mapped[bool] = so.mapped_column(default=False)
+    ladder_first_after: so.Mapped[int] = so.mapped_column(default=5)
+    ladder_second_after: so.Mapped[int] = so.mapped_column(default=10)
 
     created_by: so.Mapped[User | None] = so.relationship()
     letter_versions: so.Mapped[list[LetterVersion]] = so.relationship(

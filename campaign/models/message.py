@@ -56,6 +56,11 @@ class Message(Timestamped, Base):
     raw_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
     sent_at: so.Mapped[datetime | None]  # outbound: handed to the transport; inbound: Date header
     received_at: so.Mapped[datetime | None]
+    # Outbound follow-ups (chasers, review requests) are queued as messages: claimed before
+    # the transport is called, like request letters, so a crash is reconciled, never resent.
+    send_state: so.Mapped[str | None] = so.mapped_column(sa.String(12), index=True)
+    send_claimed_at: so.Mapped[datetime | None]
+    send_attempts: so.Mapped[int] = so.mapped_column(default=0)
     # Outbound: the transport's own id (Mailgun's "id") and the delivery outcome from events.
     transport_id: so.Mapped[str | None] = so.mapped_column(sa.String(255), index=True)
     delivery_status: so.Mapped[str | None] = so.mapped_column(sa.String(16))

@@ -52,6 +52,13 @@ class Request(Timestamped, Base):
     due_on: so.Mapped[date | None] = so.mapped_column(index=True)
     clock_stopped_at: so.Mapped[datetime | None]  # a clarification request stops the clock
     review_due_on: so.Mapped[date | None] = so.mapped_column(index=True)
+    # Chasers sent so far (the ladder's rung) and when the last went; never the same rung twice.
+    chase_stage: so.Mapped[int] = so.mapped_column(default=0)
+    chased_at: so.Mapped[datetime | None]
+    review_requested_at: so.Mapped[datetime | None]
+    review_grounds: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # upheld | overturned | partially_overturned, once the authority answers the review.
+    review_outcome: so.Mapped[str | None] = so.mapped_column(sa.String(24))
     # The authority's own reference, e.g. "REQ04543" or "FOI/2018/123".
     reference_id: so.Mapped[str | None] = so.mapped_column(sa.String(64), index=True)
     reference_source: so.Mapped[str | None] = so.mapped_column(sa.String(200))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import click
+from flask.cli import with_appcontext
 
 from campaign.domain.deadlines import (
     OutsideCalendar,
@@ -88,3 +89,28 @@ def _day(day: date) -> str:
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+@deadlines.command("sweep")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Sweep as if today were this date (default: today in London).",
+)
+@click.option("--campaign", "slug", default="", help="Only this campaign's requests.")
+@with_appcontext
+def sweep_command(today: datetime | None, slug: str) -> None:
+    """Set due dates and mark late requests overdue, very overdue or review overdue.
+
+    The worker does this every morning; running it again the same day changes nothing.
+    """
+    from campaign.services.campaigns import get_campaign
+    from campaign.services.deadlines import sweep
+
+    campaign = None
+    if slug:
+        campaign = get_campaign(slug)
+        if campaign is None:
+            raise click.BadParameter(f"no campaign {slug!r}", param_hint="--campaign")
+    result = sweep(today.date() if today else None, campaign)
+    click.echo(result.summary)

@@ -27,6 +27,7 @@ from campaign.domain.vocabulary import MessageDirection, RequestStatus
 from campaign.extensions import db
 from campaign.models import Message, Request, WebhookNonce
 from campaign.models.base import utcnow
+from campaign.services.deadlines import expected_due_on
 from campaign.services.statuses import change_status, record_event
 
 NONCE_LIFETIME = timedelta(hours=1)
@@ -203,6 +204,9 @@ def _apply(
             request.sent_at = request.sent_at or request.delivered_at
             request.send_claimed_at = None
             change_status(request, RequestStatus.AWAITING_RESPONSE, reason="delivered")
+        if request.due_on is None:
+            # The law counts from the day of receipt: the delivery time, once Mailgun has it.
+            request.due_on = expected_due_on(request)
     elif status == "failed":
         request.failure_reason = reason
         if request.status in (

@@ -9,6 +9,7 @@ from flask_login import current_user
 from campaign.domain.vocabulary import MessageSource
 from campaign.services import requests as service
 from campaign.services.campaigns import get_campaign
+from campaign.services.deadlines import overdue_requests, today_in_london
 from campaign.services.ingest import document_as_email, max_inbound_bytes, store_inbound
 from campaign.services.statuses import resume_automatic_status, set_status_by_hand
 from campaign.web.inbox.forms import RetryForm
@@ -39,6 +40,18 @@ def campaign_requests(slug: str):
         resend_form=ResendForm(back="list"),
         resend_all_form=ResendAllForm(),
         status_label=service.status_label,
+    )
+
+
+@bp.route("/campaigns/<slug>/overdue")
+def overdue(slug: str):
+    """Requests past their due date (and reviews past theirs), the latest first."""
+    campaign = get_campaign(slug) or abort(404)
+    return render_template(
+        "requests/overdue.html",
+        campaign=campaign,
+        rows=overdue_requests(campaign),
+        today=today_in_london(),
     )
 
 

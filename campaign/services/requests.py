@@ -187,7 +187,8 @@ def request_thread(request: Request) -> RequestThread:
         db.session.scalars(
             sa.select(Message)
             .where(Message.request_id == request.id)
-            .order_by(sa.func.coalesce(Message.sent_at, Message.received_at, Message.created_at))
+            # Inbound by when we received it: a Date header is whatever the sender wrote.
+            .order_by(sa.func.coalesce(Message.received_at, Message.sent_at, Message.created_at))
             .order_by(Message.id)
         )
     )

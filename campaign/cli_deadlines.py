@@ -8,6 +8,7 @@ same group.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
@@ -18,6 +19,9 @@ from campaign.domain.deadlines import (
     working_calendar,
 )
 from campaign.domain.law import LAWS, LawCode
+
+if TYPE_CHECKING:
+    from campaign.models import Campaign
 
 MAX_WORKING_DAYS = 400
 
@@ -114,3 +118,76 @@ def sweep_command(today: datetime | None, slug: str) -> None:
             raise click.BadParameter(f"no campaign {slug!r}", param_hint="--campaign")
     result = sweep(today.date() if today else None, campaign)
     click.echo(result.summary)
+
+
+@deadlines.command("chase")
+@click.argument("slug")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; queue nothing.")
+@click.option(
+    "--all-overdue",
+    is_flag=True,
+    help="Chase every chaseable overdue request now, as the bulk page does, ladder or not.",
+)
+@with_appcontext
+def chase_command(slug: str, dry_run: bool, all_overdue: bool) -> None:
+    """Run campaign SLUG's escalation ladder: queue the chasers due today and propose reviews.
+
+    The worker does this every morning for campaigns with the ladder on; running it again the
+    same day queues nothing new. No authority is chased twice for the same rung.
+    """
+    from campaign.services import followups
+    from campaign.services.campaigns import get_campaign
+
+    campaign = get_campaign(slug)
+    if campaign is None:
+        raise click.BadParameter(f"no campaign {slug!r}", param_hint="SLUG")
+    if all_overdue:
+        _chase_all_overdue(campaign, dry_run)
+        return
+    if not campaign.ladder_enabled:
+        raise click.ClickException(
+            f"the escalation ladder of {slug!r} is off: turn it on on the campaign's "
+            "follow-ups page, or use --all-overdue"
+        )
+    run = followups.run_ladder(campaign, dry_run=dry_run)
+    verb = "Would send" if dry_run else "Queued"
+    for step in run.steps:
+        rung = step.rung.value.replace("_", " ")
+        if step.note:
+            click.echo(f"{step.authority}: {rung}: {step.note}")
+        else:
+            click.echo(f"{verb} {rung} to {step.authority} <{step.to}>: {step.subject}")
+    for name, reason in run.queued.skipped:
+        click.echo(f"Skipped {name}: {reason}")
+    if run.queued.errors:
+        raise click.ClickException(run.queued.errors[0])
+    if not run.steps:
+        click.echo("Nothing is due today.")
+    if not dry_run:
+        click.echo(run.summary)
+
+
+def _chase_all_overdue(campaign: Campaign, dry_run: bool) -> None:
+    """Queue (or print) a chaser for every chaseable overdue request, listing the others."""
+    from campaign.services import followups
+
+    rows = followups.chase_candidates(campaign)
+    ready = [row for row in rows if row.chaseable]
+    for row in rows:
+        if not row.chaseable:
+            click.echo(f"Not chaseable: {row.request.authority.name}: {row.blocker}")
+    if dry_run:
+        for row in ready:
+            draft = followups.preview_chaser(row)
+            if isinstance(draft, str):
+                raise click.ClickException(draft)
+            click.echo(f"Would send to {row.request.authority.name} <{draft.to}>: {draft.subject}")
+        click.echo(f"{len(ready)} chaser(s) would be queued.")
+        return
+    selections = [(row.request.id, row.request.chase_stage) for row in ready]
+    result = followups.queue_chasers(campaign, selections, origin="command line")
+    for name, reason in result.skipped:
+        click.echo(f"Skipped {name}: {reason}")
+    if result.errors:
+        raise click.ClickException(result.errors[0])
+    click.echo(result.summary("chaser"))

@@ -218,3 +218,63 @@ def process_stored_messages() -> int:
     if accepted or ids:
         log.info("queued %d accepted and %d stored messages", len(accepted), len(ids))
     return len(accepted) + len(ids)
+
+
+def enqueue_follow_ups(message_pks: list[int]) -> None:
+    """Queue the sending of chasers and review requests, one job each."""
+    for message_pk in message_pks:
+        send_follow_up_task(message_pk)
+
+
+@huey.task(name="send_follow_up")
+def send_follow_up_task(message_pk: int) -> str:
+    """Send one queued chaser or review request within the send rates; retries, waits for a
+    reply being read, and reconciliations of unanswered sends are queued again."""
+    from campaign.extensions import db
+    from campaign.models import Message
+    from campaign.services.followups import SendOutcome, send_follow_up
+
+    with app_context() as app:
+        message = db.session.get(Message, message_pk)
+        if message is None:
+            return SendOutcome.SKIPPED.value
+        _, held, wait = _within_rates(app, [(message_pk, message.to_address)])
+        if held:
+            send_follow_up_task.schedule((message_pk,), delay=max(int(wait) + 1, 1))
+            return "held"
+        report = send_follow_up(message_pk, transport_for(app))
+        delay = {
+            SendOutcome.RETRY: retry_delay_seconds(
+                report.attempts, app.config["SEND_RETRY_BASE_SECONDS"]
+            ),
+            # Give the provider's event log time to show whether it was accepted.
+            SendOutcome.UNKNOWN: app.config["SEND_STALE_CLAIM_SECONDS"] + 30,
+            SendOutcome.WAIT: 60,
+        }.get(report.outcome)
+        if delay is not None:
+            send_follow_up_task.schedule((message_pk,), delay=delay)
+        return report.outcome.value
+
+
+@huey.periodic_task(crontab(hour="7", minute="0"), name="climb_follow_up_ladders")
+def climb_follow_up_ladders() -> list[str]:
+    """Every morning, after the deadline sweep: the escalation ladder of every campaign that
+    has it on. Running it twice in a day queues nothing new."""
+    from campaign.services.followups import run_all_ladders
+
+    with app_context():
+        summaries = [run.summary for run in run_all_ladders()]
+    for summary in summaries:
+        log.info(summary)
+    return summaries
+
+
+@huey.periodic_task(crontab(minute="*/5"), name="requeue_stuck_follow_ups")
+def requeue_stuck_follow_ups() -> int:
+    """Re-queue follow-ups a killed worker left behind; the claim makes duplicates harmless."""
+    from campaign.services.followups import stuck_follow_ups
+
+    with app_context():
+        ids = stuck_follow_ups()
+    enqueue_follow_ups(ids)
+    return len(ids)

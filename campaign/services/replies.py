@@ -30,6 +30,7 @@ from campaign.models.base import utcnow
 from campaign.parsing.documents import ExtractedText, UnreadableDocument, extract_text, html_to_text
 from campaign.parsing.reply import ReplyAnalysis, analyse_reply
 from campaign.services.files import read_blob
+from campaign.services.followups import cancel_queued_chasers
 from campaign.services.ingest import inbound_limits
 from campaign.services.matching import MatchDecision, match_inbound
 from campaign.services.statuses import change_status, record_event
@@ -184,6 +185,8 @@ def apply_reply(
         subject=message.subject[:200],
         sender=message.from_address,
     )
+    # The authority has answered in some form: a chaser still waiting to go must not.
+    cancel_queued_chasers(request, f"{analysis.kind} received", kind=analysis.kind)
     if analysis.reference_id and not request.reference_id:
         request.reference_id = analysis.reference_id[:64]
         request.reference_source = _describe_source(message, analysis)

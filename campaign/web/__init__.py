@@ -34,6 +34,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(requests_bp)
     app.register_blueprint(inbox_bp, url_prefix="/inbox")
     app.register_blueprint(messages_bp)
+    from campaign.web.followups.views import bp as followups_bp
+
+    app.register_blueprint(followups_bp)
 
     @app.before_request
     def require_sign_in():

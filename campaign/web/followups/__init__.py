@@ -1,0 +1,1 @@
+"""Follow-ups: chasers, the escalation ladder, internal reviews and regulator complaint drafts."""

@@ -183,6 +183,17 @@ def process_message_task(message_pk: int) -> str:
         return process_message(message_pk).state.value
 
 
+@huey.periodic_task(crontab(hour="6", minute="15"), name="sweep_deadlines")
+def sweep_deadlines() -> str:
+    """Every morning: set due dates and mark late requests (see services.deadlines)."""
+    from campaign.services.deadlines import sweep
+
+    with app_context():
+        result = sweep()
+    log.info(result.summary)
+    return result.summary
+
+
 @huey.task(name="store_message")
 def store_message_task(sha256: str, source: str) -> str:
     """Store the rows of a message the webhook accepted, then read, match and apply it."""

@@ -25,6 +25,9 @@ from tnefparse.tnef import TNEF
 from campaign.mail.archives import ExpansionBudget, expand_archive
 from campaign.mail.inbound import InboundFile, InboundLimits, parse_mime
 
+# A guard against hangs (quadratic parsing), not a speed test: speed is benchmarked.
+HANG_GUARD_SECONDS = 20
+
 MB = 1024 * 1024
 
 
@@ -322,7 +325,7 @@ def test_hostile_property_tables_do_not_stall_and_the_short_name_is_used(table):
     started = time.perf_counter()
     expansion = expand("winmail.dat", blob)
 
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < HANG_GUARD_SECONDS
     assert [(f.filename, f.data) for f in expansion.files] == [("RESPON~1.PDF", PDF)]
 
 
@@ -358,7 +361,7 @@ def test_random_bytes_after_a_tnef_signature_never_raise_or_stall():
             blob += tnef_object(2, 0x9002, 6, b"") + tnef_object(2, 0x9005, 6, mapi_unicode(1, ""))
             blob += generator.randbytes(200)
         expand("winmail.dat", blob)
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < HANG_GUARD_SECONDS
 
 
 def test_a_winmail_dat_with_more_files_than_room_refuses_the_rest_by_their_short_names():

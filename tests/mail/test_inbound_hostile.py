@@ -13,6 +13,9 @@ from mail_samples import PDF, REPLY_ADDRESS, fixture, message, with_attachments
 from campaign.mail import inbound
 from campaign.mail.inbound import InboundEmail, InboundLimits, RefusedPart, parse_mime
 
+# A guard against hangs (quadratic parsing), not a speed test: speed is benchmarked.
+HANG_GUARD_SECONDS = 20
+
 MB = 1024 * 1024
 
 
@@ -87,7 +90,7 @@ def test_multiparts_nested_a_thousand_deep_are_read_quickly_without_recursion_er
 
     email, seconds = timed(raw)
 
-    assert seconds < 3
+    assert seconds < HANG_GUARD_SECONDS
     assert email.subject == "nested"
     assert any("were not unpacked" in d or "nested deeper" in d for d in email.defects)
 
@@ -101,7 +104,7 @@ def test_messages_attached_inside_messages_a_thousand_deep_are_read_quickly():
 
     email, seconds = timed(raw)
 
-    assert seconds < 3
+    assert seconds < HANG_GUARD_SECONDS
     assert email.subject == "outer"
 
 
@@ -111,7 +114,7 @@ def test_a_megabyte_of_headers_is_cut_at_the_limit_and_the_body_survives():
 
     email, seconds = timed(raw)
 
-    assert seconds < 2
+    assert seconds < HANG_GUARD_SECONDS
     assert email.subject == "still here" and email.from_address == "foi@council.gov.uk"
     assert email.text == "the body\n"
     assert "the headers are larger than 256 KB; the rest were dropped" in email.defects
@@ -122,7 +125,7 @@ def test_one_endless_header_line_is_dropped():
 
     email, seconds = timed(raw)
 
-    assert seconds < 2 and email.subject == "ok"
+    assert seconds < HANG_GUARD_SECONDS and email.subject == "ok"
 
 
 @pytest.mark.parametrize(
@@ -142,7 +145,7 @@ def test_giant_content_parameters_are_cut_before_the_stdlib_parses_them(field):
 
     email, seconds = timed(raw)
 
-    assert seconds < 2
+    assert seconds < HANG_GUARD_SECONDS
     assert email.subject == "params"
     assert any("the rest of it was ignored" in d for d in email.defects)
 
@@ -162,7 +165,7 @@ def test_giant_content_parameters_are_cut_before_the_stdlib_parses_them(field):
 def test_hostile_header_values_are_survived_quickly(header):
     email, seconds = timed(message(headers=header))
 
-    assert seconds < 2
+    assert seconds < HANG_GUARD_SECONDS
     assert isinstance(email, InboundEmail)
     assert len(email.to) <= inbound.MAX_ADDRESSES
     assert len(email.subject) <= 998
@@ -173,7 +176,7 @@ def test_five_hundred_attachments_keep_the_first_hundred_and_list_the_rest():
 
     email, seconds = timed(with_attachments(files))
 
-    assert seconds < 3
+    assert seconds < HANG_GUARD_SECONDS
     assert [f.filename for f in email.attachments] == [f"page-{n:03d}.pdf" for n in range(100)]
     reason = "over the limit of 100 attachments for one message"
     # Two hundred are named one by one; one more line counts the rest.
@@ -190,7 +193,7 @@ def test_a_message_of_countless_tiny_parts_is_read_up_to_ten_thousand_of_them():
 
     email, seconds = timed(raw)
 
-    assert seconds < 3
+    assert seconds < HANG_GUARD_SECONDS
     assert len(email.attachments) == 100 and len(email.refused) == 201
     assert email.refused[-1] == RefusedPart(
         "9700 more parts", "over the limit of 100 attachments for one message"
@@ -205,7 +208,7 @@ def test_a_30_mb_attachment_is_kept_under_the_limit_and_refused_over_it():
     kept, seconds = timed(raw)
     refused = parse_mime(raw, InboundLimits(max_attachment_bytes=20 * MB))
 
-    assert seconds < 5
+    assert seconds < HANG_GUARD_SECONDS
     assert kept.attachments[0].data == data
     assert refused.attachments == []
     assert [(r.filename, r.reason) for r in refused.refused] == [
@@ -249,7 +252,7 @@ def test_a_punycode_label_on_a_large_8bit_body_does_not_stall():
 
     email, seconds = timed(raw + b"\n\n" + body)
 
-    assert seconds < 2 and email.text == "é" * 400_000
+    assert seconds < HANG_GUARD_SECONDS and email.text == "é" * 400_000
 
 
 def test_a_base64_body_with_an_unknown_transfer_encoding_is_kept_as_sent():
@@ -279,6 +282,6 @@ def test_millions_of_tiny_lines_are_read_up_to_the_line_limit():
 
     email, seconds = timed(raw)
 
-    assert seconds < 3
+    assert seconds < HANG_GUARD_SECONDS
     assert email.text.count("\n") < inbound.MAX_LINES
     assert "the message has more than 2,000,000 lines; the rest was not read" in email.defects

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
 import pytest
 from mail_samples import PDF
@@ -172,12 +171,9 @@ def test_the_same_form_always_gives_the_same_bytes():
     assert mime_from_mailgun_form(form(), FILES) == mime_from_mailgun_form(form(), FILES)
 
 
-def test_a_reply_with_a_200_kb_pdf_is_rebuilt_in_a_few_milliseconds():
-    files = [("Response.pdf", "application/pdf", os.urandom(200 * 1024))]
-    timings = []
-    for _ in range(7):
-        started = time.perf_counter()
-        mime_from_mailgun_form(form(), files)
-        timings.append(time.perf_counter() - started)
-
-    assert min(timings) < 0.010
+def test_a_reply_with_a_200_kb_pdf_is_rebuilt_whole():
+    # Its speed is measured by bench/ingest.py, not here.
+    data = os.urandom(200 * 1024)
+    raw = mime_from_mailgun_form(form(), [("Response.pdf", "application/pdf", data)])
+    [attachment] = parse_mime(raw).attachments
+    assert attachment.data == data

@@ -13,6 +13,9 @@ from mail_samples import fixture
 from campaign.mail.inbound import parse_mime
 from campaign.mail.sanitise import MAX_HTML_CHARS, TRUNCATED_NOTE, sanitise_html
 
+# A guard against hangs (quadratic parsing), not a speed test: speed is benchmarked.
+HANG_GUARD_SECONDS = 20
+
 REL = 'target="_blank" rel="noopener noreferrer nofollow"'
 SAFE_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
@@ -215,5 +218,5 @@ def test_pathological_nesting_is_cleaned_in_bounded_time(html):
 
     cleaned = sanitise_html(html)
 
-    assert time.perf_counter() - started < 3
+    assert time.perf_counter() - started < HANG_GUARD_SECONDS
     assert problems(cleaned) == []

@@ -17,6 +17,9 @@ from campaign.parsing.reply import analyse_reply
 
 from .factories import make_pdf, make_xlsx
 
+# A guard against hangs (quadratic parsing), not a speed test: speed is benchmarked.
+HANG_GUARD_SECONDS = 20
+
 MESSAGES = Path(__file__).parent / "messages"
 
 ACK = "acknowledgement"
@@ -362,4 +365,4 @@ def test_questions_repeated_in_the_letter_are_not_read_as_the_answer():
 def test_hostile_text_is_read_in_linear_time(text):
     started = time.monotonic()
     analyse_reply(subject=text[:1000], body=text)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < HANG_GUARD_SECONDS

@@ -128,20 +128,17 @@ def _within_rates(app: Flask, letters: list[tuple[int, str]]) -> tuple[list[int]
 @huey.task(name="send_batch")
 def send_batch_task(request_ids: list[int]) -> dict[str, int]:
     """Send a batch of queued letters; retries and held-back letters are queued again."""
-    import sqlalchemy as sa
-
-    from campaign.extensions import db
-    from campaign.models import Request
-    from campaign.services.sending import SendOutcome, send_batch, stale_claim
+    from campaign.services.sending import SendOutcome, load_pending, send_batch, stale_claim
 
     with app_context() as app:
-        addresses = db.session.execute(
-            sa.select(Request.id, Request.sent_to).where(Request.id.in_(request_ids))
-        ).all()
-        allowed, held, wait = _within_rates(app, [(rid, to or "") for rid, to in addresses])
+        # Read once: the addresses for the rate limits, and everything the letters need.
+        pending = load_pending(request_ids)
+        allowed, held, wait = _within_rates(
+            app, [(request.id, request.address) for request in pending.values()]
+        )
         if held:
             send_batch_task.schedule((held,), delay=max(int(wait) + 1, 1))
-        reports = send_batch(allowed, transport_for(app)) if allowed else []
+        reports = send_batch(allowed, transport_for(app), pending) if allowed else []
         retry = [r for r in reports if r.outcome == SendOutcome.RETRY]
         if retry:
             attempts = min(r.attempts for r in retry)

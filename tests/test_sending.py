@@ -90,7 +90,10 @@ def test_launch_through_the_outbox_writes_one_letter_per_authority_with_its_own_
         senders = {m.from_address for m in db.session.scalars(sa.select(Message))}
         assert len(senders) == 12 and all(s.startswith("foi+") for s in senders)
         scottish = db.session.scalar(
-            sa.select(Message).join(Request).join(Authority).where(Authority.name == "Council 0")
+            sa.select(Message)
+            .join(Message.request)
+            .join(Authority)
+            .where(Authority.name == "Council 0")
         )
         assert "Freedom of Information (Scotland) Act 2002" in scottish.body_text
         assert campaign_progress(campaign) == {

@@ -43,6 +43,7 @@ def launch_campaign(campaign: Campaign, user_id: int | None = None) -> LaunchRes
     go out on a later launch once an address is added.
     """
     from campaign.services.campaigns import law_code_for, select_targets, snapshot_letter
+    from campaign.services.sending import insert_rows
     from campaign.tasks import enqueue_send
 
     targets = select_targets(campaign)
@@ -55,25 +56,28 @@ def launch_campaign(campaign: Campaign, user_id: int | None = None) -> LaunchRes
     new_rows: list[dict] = []
     requeued: list[tuple[int, str]] = []
 
-    def new_row(authority: Authority, status: RequestStatus, **fields) -> dict:
-        return {
+    def new_row(
+        authority: Authority, status: RequestStatus, sent_to: str | None, reason: str | None
+    ) -> dict:
+        return {  # the same keys for every row: they are inserted as one statement
             "campaign_id": campaign.id,
             "authority_id": authority.id,
             "token": new_token(),
             "status": status.value,
             "status_changed_at": now,
             "law": law_code_for(campaign, authority).value,
-            **fields,
+            "sent_to": sent_to,
+            "failure_reason": reason,
         }
 
     for authority in targets.without_email:
         result.skipped.append((authority.name, NO_EMAIL))
         if authority.id not in existing:
-            new_rows.append(new_row(authority, RequestStatus.DRAFT, failure_reason=NO_EMAIL))
+            new_rows.append(new_row(authority, RequestStatus.DRAFT, None, NO_EMAIL))
     for authority in targets.with_email:
         request = existing.get(authority.id)
         if request is None:
-            new_rows.append(new_row(authority, RequestStatus.QUEUED, sent_to=authority.foi_email))
+            new_rows.append(new_row(authority, RequestStatus.QUEUED, authority.foi_email, None))
         elif request.status == RequestStatus.DRAFT.value:
             request.sent_to = authority.foi_email
             request.failure_reason = None
@@ -83,11 +87,9 @@ def launch_campaign(campaign: Campaign, user_id: int | None = None) -> LaunchRes
             result.already_launched += 1
 
     to_queue = list(requeued)
-    if new_rows:  # one multi-row INSERT: a launch to thousands stays quick
-        inserted = db.session.execute(
-            sa.insert(Request).returning(Request.id, Request.status, Request.sent_to), new_rows
-        )
-        to_queue += [(rid, to or "") for rid, status, to in inserted if status == "queued"]
+    table = Request.__table__  # one statement: a launch to thousands stays quick
+    inserted = insert_rows(table, new_rows, table.c.id, table.c.status, table.c.sent_to)
+    to_queue += [(rid, to or "") for rid, status, to in sorted(inserted) if status == "queued"]
 
     if campaign.status == CampaignStatus.DRAFT.value:
         campaign.status = CampaignStatus.LIVE.value

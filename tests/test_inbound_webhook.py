@@ -204,7 +204,8 @@ def test_a_message_whose_job_was_lost_is_stored_by_the_sweep(app, sent_request):
     [marker] = incoming_markers(app)
     assert marker == f"{accepted.sha256}.webhook"
     with app.app_context():
-        assert process_stored_messages.call_local() == 0  # too recent: its job may still be on its way
+        # Too recent: its job may still be on its way.
+        assert process_stored_messages.call_local() == 0
     old = time.time() - 600
     os.utime(Path(app.config["FILES_DIR"]) / "incoming" / marker, (old, old))
     with app.app_context():

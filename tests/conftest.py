@@ -283,3 +283,16 @@ def sent_request(app: Flask, make_authority):
             )
 
     return create
+
+
+@pytest.fixture
+def mailgun_app(make_app, mailgun):
+    """The app sending through the real Mailgun SDK to the test's fake server (`mailgun`)."""
+    return make_app(
+        MAIL_TRANSPORT="mailgun",
+        MAILGUN_API_KEY=mailgun.api_key,
+        MAILGUN_DOMAIN=mailgun.domain,
+        MAIL_DOMAIN=mailgun.domain,
+        MAILGUN_API_URL=mailgun.url,
+        MAILGUN_TIMEOUT_SECONDS=1,
+    )

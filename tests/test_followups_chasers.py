@@ -212,18 +212,6 @@ def mailgun():
         yield server
 
 
-@pytest.fixture
-def mailgun_app(make_app, mailgun):
-    return make_app(
-        MAIL_TRANSPORT="mailgun",
-        MAILGUN_API_KEY=mailgun.api_key,
-        MAILGUN_DOMAIN=mailgun.domain,
-        MAIL_DOMAIN=mailgun.domain,
-        MAILGUN_API_URL=mailgun.url,
-        MAILGUN_TIMEOUT_SECONDS=1,
-    )
-
-
 def test_mailgun_receives_the_chaser_in_thread_with_the_reference(mailgun_app, mailgun):
     with mailgun_app.app_context():
         campaign = make_campaign()

@@ -28,18 +28,6 @@ def mailgun():
         yield server
 
 
-@pytest.fixture
-def mailgun_app(make_app, mailgun):
-    return make_app(
-        MAIL_TRANSPORT="mailgun",
-        MAILGUN_API_KEY=mailgun.api_key,
-        MAILGUN_DOMAIN=mailgun.domain,
-        MAIL_DOMAIN=mailgun.domain,
-        MAILGUN_API_URL=mailgun.url,
-        MAILGUN_TIMEOUT_SECONDS=1,
-    )
-
-
 def make_campaign(n: int, *, domains: int = 40, without_email: int = 0) -> Campaign:
     """A campaign targeting n authorities with email (on `domains` mail domains) and some
     without."""

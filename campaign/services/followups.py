@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -88,6 +88,7 @@ from campaign.mail.transports import (
 )
 from campaign.models import Authority, Campaign, Event, Message, Request
 from campaign.models.base import utcnow
+from campaign.services.sending import abandoned, stale_claim
 from campaign.services.statuses import change_status, record_event
 
 log = logging.getLogger(__name__)
@@ -112,10 +113,6 @@ _MESSAGE = Message.__table__
 
 def today_in_london() -> date:
     return london_date(utcnow())
-
-
-def _stale_claim() -> timedelta:
-    return timedelta(seconds=current_app.config["SEND_STALE_CLAIM_SECONDS"])
 
 
 def _mail_domain() -> str:
@@ -625,7 +622,7 @@ def send_follow_up(message_pk: int, transport: Transport) -> SendReport:
         return SendReport(SendOutcome.SKIPPED, message_pk, "not queued")
     now = utcnow()
     if message.send_claimed_at is not None:
-        if now - message.send_claimed_at < _stale_claim():
+        if now - message.send_claimed_at < stale_claim():
             return SendReport(SendOutcome.SKIPPED, message_pk, "another worker has it")
         settled = _reconcile(message, transport)
         if settled is not None:
@@ -867,19 +864,12 @@ def stuck_follow_ups(now: datetime | None = None, limit: int = 1000) -> list[int
     """Queued follow-ups no job is known to be handling: stale claims, or never claimed long
     after they were queued (a job lost with a killed worker)."""
     now = now or utcnow()
-    stale = now - _stale_claim()
     return list(
         db.session.scalars(
             sa.select(Message.id)
             .where(
                 Message.send_state == SendState.QUEUED.value,
-                sa.or_(
-                    Message.send_claimed_at < stale,
-                    sa.and_(
-                        Message.send_claimed_at.is_(None),
-                        Message.created_at < now - max(_stale_claim(), timedelta(minutes=30)),
-                    ),
-                ),
+                abandoned(Message.send_claimed_at, Message.created_at, now),
             )
             .order_by(Message.id)
             .limit(limit)

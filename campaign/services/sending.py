@@ -670,22 +670,29 @@ def send_request(request_id: int, transport: Transport) -> SendReport:
     return send_batch([request_id], transport)[0]
 
 
+def abandoned(
+    claimed_at: sa.ColumnElement, queued_at: sa.ColumnElement, now: datetime
+) -> sa.ColumnElement[bool]:
+    """No job is known to be handling it: a stale claim, or never claimed long after it was
+    queued (a job lost with a killed worker or a lost queue file). Letters and follow-ups
+    share this rule."""
+    return sa.or_(
+        claimed_at < now - stale_claim(),
+        sa.and_(
+            claimed_at.is_(None),
+            queued_at < now - max(stale_claim(), timedelta(minutes=30)),
+        ),
+    )
+
+
 def stuck_requests(now: datetime | None = None, limit: int = 5000) -> list[int]:
-    """Queued requests no job is known to be handling: stale claims, or never claimed long
-    after they were queued (a job lost with a killed worker or a lost queue file)."""
+    """Queued requests no job is known to be handling (see `abandoned`)."""
     now = now or utcnow()
-    stale_before = now - stale_claim()
     rows = db.session.scalars(
         sa.select(Request.id)
         .where(
             Request.status == RequestStatus.QUEUED.value,
-            sa.or_(
-                Request.send_claimed_at < stale_before,
-                sa.and_(
-                    Request.send_claimed_at.is_(None),
-                    Request.status_changed_at < now - max(stale_claim(), timedelta(minutes=30)),
-                ),
-            ),
+            abandoned(Request.send_claimed_at, Request.status_changed_at, now),
         )
         .order_by(Request.id)
         .limit(limit)

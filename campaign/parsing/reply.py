@@ -15,10 +15,13 @@ from datetime import date
 from typing import Any
 
 from campaign.domain.vocabulary import MessageKind
+from campaign.parsing.answers import read_answers
 from campaign.parsing.documents import ExtractedText
 from campaign.parsing.exemptions import find_exemptions
 from campaign.parsing.extensions import extended_until
+from campaign.parsing.findings import AnswerFinding, MentionFinding, SourcePage
 from campaign.parsing.kinds import classify_kind, read_kind_signs
+from campaign.parsing.mentions import find_mentions
 from campaign.parsing.outcomes import judge_outcome, read_findings
 from campaign.parsing.plain_text import normalise
 from campaign.parsing.quoting import new_text
@@ -54,8 +57,11 @@ class ReplyAnalysis:
     exemptions: list[str] = field(default_factory=list)
     review_window_days: int | None = None
     extended_until: date | None = None
-    mentions: list[str] = field(default_factory=list)
-    answers: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[MentionFinding] = field(default_factory=list)
+    answers: list[AnswerFinding] = field(default_factory=list)
+    # The letter's pages as read (body first, then each letter attachment): what answers and
+    # mentions point into, and what a request's questions are aligned against once it is known.
+    pages: tuple[SourcePage, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,9 +69,9 @@ class ReplyAnalysis:
             "kind": self.kind,
             "outcome": self.outcome,
             "exemptions": list(self.exemptions),
-            "mentions": list(self.mentions),
+            "mentions": list(dict.fromkeys(mention.name for mention in self.mentions)),
             "review_window_days": self.review_window_days,
-            "answers": list(self.answers),
+            "answers": [answer.to_json() for answer in self.answers],
         }
 
 
@@ -110,6 +116,7 @@ def analyse_reply(
         outcome = "successful"  # a full letter whose answers are written out in it
     if kind in _NO_DETAILS_KINDS:
         return ReplyAnalysis(reference, source, kind.value, None)
+    pages = reply_pages(fresh, letters)
     return ReplyAnalysis(
         reference_id=reference,
         reference_source=source,
@@ -118,7 +125,23 @@ def analyse_reply(
         exemptions=exemptions if kind in _FINAL_KINDS else [],
         review_window_days=review_window_days(reading),
         extended_until=extended_until(reading) if kind == MessageKind.EXTENSION else None,
+        mentions=find_mentions(pages),
+        answers=read_answers(pages, questions) if questions and kind in _FINAL_KINDS else [],
+        pages=pages,
     )
+
+
+def reply_pages(body: str, letters: Sequence[tuple[str, ExtractedText]]) -> tuple[SourcePage, ...]:
+    """The reply's own words page by page: the new body text, then each letter's pages."""
+    pages = [SourcePage(None, 1, body)] if body.strip() else []
+    budget = MAX_READ_CHARS
+    for name, text in letters:
+        for number, page in enumerate(text.pages, start=1):
+            if budget <= 0:
+                break
+            pages.append(SourcePage(name, number, page[:budget]))
+            budget -= len(page)
+    return tuple(pages)
 
 
 def _split_documents(

@@ -45,11 +45,13 @@ def test_json_flag_prints_one_compact_line():
     assert out.count("\n") == 1 and json.loads(out) == COVENTRY_JSON
 
 
-def test_questions_file_is_read_and_answers_stay_empty_for_now():
+def test_questions_file_gives_one_answer_per_question_in_order():
     questions = CORPUS / "questions" / "coventry-req04543.txt"
     code, out, _ = run(COVENTRY, "--questions", questions)
     assert code == 0
-    assert json.loads(out)["answers"] == []
+    answers = json.loads(out)["answers"]
+    assert [answer["question"] for answer in answers] == [1, 2, 3, 4, 5, 6, 7]
+    assert {"outcome", "exemptions", "excerpt", "page"} <= set(answers[0])
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -18,11 +19,21 @@ if TYPE_CHECKING:
     from campaign.models.user import User
 
 
+class AnswerReview(StrEnum):
+    """Whether a person has looked at an answer: the parser's own, confirmed, or corrected."""
+
+    PARSED = "parsed"
+    CONFIRMED = "confirmed"
+    CORRECTED = "corrected"
+
+
 class Answer(Timestamped, Base):
     """One question's answer for one request.
 
     The parser fills it; a person's correction (corrected_by set) always wins and is never
-    overwritten by a later parse.
+    overwritten by a later parse. The shown values (outcome ... confidence) are the person's
+    when review_state is confirmed or corrected, else the parser's; `parsed` always holds the
+    parser's latest reading, so a correction can be undone and a re-parse never touches it.
     """
 
     __tablename__ = "answer"
@@ -50,6 +61,13 @@ class Answer(Timestamped, Base):
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
     corrected_at: so.Mapped[datetime | None]
+    review_state: so.Mapped[str] = so.mapped_column(
+        sa.String(12), default=AnswerReview.PARSED.value
+    )
+    # The parser's latest finding: outcome, exemptions, excerpt, urls, document, page,
+    # confidence, message_id, attachment_id (None for an answer a person typed in).
+    parsed: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
+    parser_version: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
 
     request: so.Mapped[Request] = so.relationship(back_populates="answers")
     question: so.Mapped[Question] = so.relationship()
@@ -60,6 +78,15 @@ class Answer(Timestamped, Base):
     @so.validates("outcome")
     def _check_outcome(self, _key: str, value: str) -> str:
         return AnswerOutcome(value).value
+
+    @so.validates("review_state")
+    def _check_review_state(self, _key: str, value: str) -> str:
+        return AnswerReview(value).value
+
+    @property
+    def held_by_person(self) -> bool:
+        """A person confirmed or corrected it: the parser no longer changes what is shown."""
+        return self.review_state != AnswerReview.PARSED.value
 
 
 class Mention(Timestamped, Base):
@@ -80,6 +107,18 @@ class Mention(Timestamped, Base):
         sa.ForeignKey("attachment.id", ondelete="SET NULL")
     )
     page: so.Mapped[int | None]
+    # "gazetteer" | "pattern" from the parser, "person" when someone added it by hand.
     source: so.Mapped[str] = so.mapped_column(sa.String(16), default="gazetteer")
+    parser_version: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
+    # A person said the reply does not name this: kept (not deleted) so a re-parse that finds
+    # it again leaves it rejected.
+    rejected_at: so.Mapped[datetime | None]
+    # Who rejected it, or who added it by hand.
+    person_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
 
     request: so.Mapped[Request] = so.relationship(back_populates="mentions")
+    message: so.Mapped[Message | None] = so.relationship()
+    attachment: so.Mapped[Attachment | None] = so.relationship()
+    person: so.Mapped[User | None] = so.relationship()

@@ -79,9 +79,12 @@ _FOI_ACT = re.compile(r"freedom\s+of\s+information|\bFOI(?:A|SA)?\b", re.IGNOREC
 _SCOTTISH = re.compile(r"\(scotland\)|\bFOISA\b|scottish\s+information\s+commissioner", re.I)
 
 
-def find_exemptions(text: str) -> list[str]:
-    """Exemptions and exceptions the authority applies in this text, sorted."""
-    regime = regime_of(text)
+def find_exemptions(text: str, *, regime: str | None = None) -> list[str]:
+    """Exemptions and exceptions the authority applies in this text, sorted.
+
+    `regime` ("foia", "foisa", "eir") is for a part of a letter, which may not name its law.
+    """
+    regime = regime or regime_of(text)
     found: set[str] = set()
     for sentence in relied_on_sentences(text):
         found.update(_sections_in(sentence, regime))

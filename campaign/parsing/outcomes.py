@@ -144,6 +144,10 @@ _DISCLOSED_RE = _compile(_DISCLOSED)
 _POINTER_RE = _compile(_POINTER)
 _ANSWER_FRAMING_RE = re.compile("|".join(f"(?:{p})" for p in _ANSWER_FRAMING), re.I | re.M)
 
+# For readers of one answer that want the sentence that decided it.
+NOT_HELD_PATTERN = _NOT_HELD_RE
+WITHHELD_PATTERN = _WITHHELD_RE
+
 # Exemptions that mean "published elsewhere" or "not held" rather than "withheld".
 _ELSEWHERE = {"s21", "s25"}
 _NOT_HELD_EXCEPTIONS = {"reg12(4)(a)"}

@@ -31,6 +31,8 @@ from campaign.parsing.review_window import review_window_days
 # Letters are a few pages; past this the text is released material, and reading it all would
 # only cost time on 500-page attachments.
 MAX_READ_CHARS = 300_000
+# A document with no letter words is read only this far, for the covering note it may open with.
+OPENING_CHARS = 8_000
 _FINAL_KINDS = {MessageKind.RESPONSE, MessageKind.REFUSAL, MessageKind.REVIEW_OUTCOME}
 _NO_DETAILS_KINDS = {MessageKind.BOUNCE, MessageKind.OTHER}
 # A letter about a request, as opposed to a released document (report, spreadsheet, manual).
@@ -126,8 +128,24 @@ def analyse_reply(
         review_window_days=review_window_days(reading),
         extended_until=extended_until(reading) if kind == MessageKind.EXTENSION else None,
         mentions=find_mentions(pages),
-        answers=read_answers(pages, questions) if questions and kind in _FINAL_KINDS else [],
+        answers=(
+            read_answers(pages, questions, kind=kind.value, letter=(outcome, exemptions))
+            if questions and kind in _FINAL_KINDS
+            else []
+        ),
         pages=pages,
+    )
+
+
+def answers_for(analysis: ReplyAnalysis, questions: Sequence[str]) -> list[AnswerFinding]:
+    """The per-question answers of an analysed reply, once its request's questions are known."""
+    if not questions or analysis.kind not in {kind.value for kind in _FINAL_KINDS}:
+        return []
+    return read_answers(
+        analysis.pages,
+        questions,
+        kind=analysis.kind,
+        letter=(analysis.outcome, analysis.exemptions),
     )
 
 
@@ -149,10 +167,16 @@ def _split_documents(
 ) -> tuple[list[tuple[str, ExtractedText]], list[tuple[str, ExtractedText]]]:
     """Letters to read, and released documents that only show information was given.
 
-    With no body text the attachments are the reply itself, so every one is read.
+    With no body text the attachments are the reply itself: the ones that read like a letter
+    are read whole; if none does, the opening pages of each are read as the letter, since a
+    covering letter comes first and reading a 300-page report as one would find only
+    coincidences (its headings quoting a question, its pages naming every system).
     """
     if not body.strip():
-        return list(documents), []
+        letters = [(name, text) for name, text in documents if _LETTER.search(text.text[:4000])]
+        if letters:
+            return letters, [item for item in documents if item not in letters]
+        return [(name, _opening(text)) for name, text in documents], []
     letters, released = [], []
     for name, text in documents:
         content = text.text.strip()
@@ -163,6 +187,17 @@ def _split_documents(
         elif content:
             released.append((name, text))
     return letters, released
+
+
+def _opening(text: ExtractedText) -> ExtractedText:
+    """The first pages of a document, up to OPENING_CHARS."""
+    pages, budget = [], OPENING_CHARS
+    for page in text.pages:
+        if budget <= 0:
+            break
+        pages.append(page[:budget])
+        budget -= len(page)
+    return replace(text, pages=pages)
 
 
 def _reference(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
@@ -90,7 +90,10 @@ _NOTHING_EXISTS = re.compile(
     r"(?:none|nil|no)\s*\.?$|none\s+(?:held|exist|available)|"
     r"no\s+(?:\w+\s+){0,6}?(?:is|are|was|were|has\s+been|have\s+been)\s+(?:provided|produced|"
     r"created|held|undertaken|carried\s+out|completed|conducted|used|involved|issued|developed|"
-    r"published|available|in\s+place|recorded|kept))",
+    r"published|available|in\s+place|recorded|kept)|"
+    r"(?:\w+\s+){0,4}?(?:has|have|had|did)\s+not\s+(?:\w+\s+)?(?:carried\s+out|undertaken|"
+    r"produced|created|conducted|completed|commissioned|developed|published|written|issued)\s+"
+    r"(?:any|such)\b)",
     re.IGNORECASE,
 )
 # "See the answer to question 1": an answer that stands on another one.
@@ -174,11 +177,21 @@ def read_answers(
 # --- Text as paragraphs ----------------------------------------------------------------------
 
 
+# "... of your request. In relation to Question 3: ..." starts an answer mid-paragraph.
+_REFERENCE_MID_PARAGRAPH = re.compile(
+    r"(?<=[.!?:])\s+(?=(?:in\s+(?:relation|response|reply|answer)\s+to|with\s+(?:regards?|"
+    r"respect)\s+to|regarding|turning\s+to|as\s+(?:regards|for))\s+(?:your\s+)?(?:questions?|"
+    r"q|parts?|points?)\s*\d)",
+    re.IGNORECASE,
+)
+
+
 def _paragraphs(pages: Sequence[SourcePage]) -> list[_Paragraph]:
     units: list[_Paragraph] = []
     for page in pages:
-        for text in paragraphs(page.text):
-            units.append(_Paragraph(text, page.document, page.page))
+        for paragraph in paragraphs(page.text):
+            for text in _REFERENCE_MID_PARAGRAPH.split(paragraph):
+                units.append(_Paragraph(text, page.document, page.page))
             if len(units) >= MAX_PARAGRAPHS:
                 return units
     return units
@@ -503,9 +516,9 @@ def _judge(text: str, regime: str) -> tuple[AnswerOutcome, list[str], float, str
         findings = Findings(not_held=True, disclosed=findings.disclosed, partial=findings.partial)
     own_chars = sum(len(sentence) for sentence in own)
     key = _deciding_sentence(own, findings) or first
-    partial = bool(_PARTLY_GIVEN.search(" ".join(own)))
+    findings = replace(findings, partial=bool(_PARTLY_GIVEN.search(" ".join(own))))
     if findings.withheld:
-        if findings.disclosed or findings.answered_in_items or partial:
+        if findings.disclosed or findings.answered_in_items or findings.partial:
             return AnswerOutcome.PARTIALLY_DISCLOSED, exemptions, 0.8, key
         return AnswerOutcome.REFUSED, exemptions, 0.9, key
     if findings.not_held:

@@ -83,3 +83,57 @@ def test_original_document_reads_like_its_text(path):
     assert {field: from_original[field] for field in FIELDS} == {
         field: from_text[field] for field in FIELDS
     }
+
+
+# Per-question outcomes: every labelled answer, read with that reply's own question list.
+ANSWER_FLOORS = {"text": 100, "original": 100}
+ANSWERED = [label for label in LABELS if label["answers"]]
+
+
+def _questions_of(slug: str) -> list[str]:
+    lines = (CORPUS / "questions" / f"{slug}.txt").read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip()]
+
+
+def _answers_from(source: str, slug: str) -> list[dict] | None:
+    questions = _questions_of(slug)
+    if source == "text":
+        text = (CORPUS / "replies" / f"{slug}.txt").read_text(encoding="utf-8")
+        return analyse_reply(body=text, questions=questions).to_json()["answers"]
+    originals = [path for path in ORIGINALS if path.stem == slug]
+    if not originals:
+        return None
+    extracted = extract_text(originals[0].read_bytes(), originals[0].name)
+    if extracted.needs_ocr:
+        return None
+    return analyse_reply(documents=[(originals[0].name, extracted)], questions=questions).to_json()[
+        "answers"
+    ]
+
+
+@pytest.mark.parametrize("source", ["text", "original"])
+def test_per_question_outcomes_on_corpus(source):
+    correct = total = exemptions_right = 0
+    misses = []
+    for label in ANSWERED:
+        answers = _answers_from(source, label["slug"])
+        if answers is None:
+            continue
+        found = {answer["question"]: answer for answer in answers}
+        assert sorted(found) == list(range(1, len(_questions_of(label["slug"])) + 1))
+        for want in label["answers"]:
+            got = found[want["question"]]
+            total += 1
+            if got["outcome"] == want["outcome"]:
+                correct += 1
+            else:
+                misses.append(
+                    f"{label['slug']} q{want['question']}: {got['outcome']} != {want['outcome']}"
+                )
+            exemptions_right += set(got["exemptions"]) == set(want["exemptions"])
+    accuracy = 100 * correct / total
+    print(f"\nper-question outcome from the {source}s: {accuracy:.1f}% ({correct}/{total})")
+    print(f"per-question exemptions: {100 * exemptions_right / total:.1f}%")
+    for miss in misses:
+        print(f"  miss: {miss}")
+    assert accuracy >= ANSWER_FLOORS[source], misses

@@ -186,10 +186,21 @@ _REFERENCE_MID_PARAGRAPH = re.compile(
 )
 
 
+_FIRST_CLAUSE = re.compile(r"[^|.?:;!]*")
+# What may stand between a question (or its number) and the answer: punctuation, a cell gap.
+_SEPARATORS = " .:-\t|"
+_CELL_GAP = re.compile(r"\s*\t+\s*")
+_TABLE_ROW = re.compile(r"^([^\n\t]*\S\t+\S[^\n]*)$", re.MULTILINE)
+
+
 def _paragraphs(pages: Sequence[SourcePage]) -> list[_Paragraph]:
     units: list[_Paragraph] = []
     for page in pages:
-        for paragraph in paragraphs(page.text):
+        # A table row (cells joined by tabs) is a paragraph of its own, never a wrapped line.
+        text = _TABLE_ROW.sub(
+            lambda row: f"\n\n{_CELL_GAP.sub(' | ', row.group(1))}\n\n", page.text
+        )
+        for paragraph in paragraphs(text):
             for text in _REFERENCE_MID_PARAGRAPH.split(paragraph):
                 units.append(_Paragraph(text, page.document, page.page))
             if len(units) >= MAX_PARAGRAPHS:
@@ -205,7 +216,11 @@ def _comparable(text: str) -> str:
 def _without_marker(text: str) -> tuple[str, int]:
     """The paragraph without its leading number or bullet, and how many chars that took."""
     match = _LEADING_MARKER.match(text) or _BULLET.match(text)
-    return (text[match.end() :], match.end()) if match else (text, 0)
+    if not match:
+        return text, 0
+    rest = text[match.end() :]
+    stripped = rest.lstrip(_SEPARATORS)
+    return stripped, match.end() + len(rest) - len(stripped)
 
 
 # --- Anchors ---------------------------------------------------------------------------------
@@ -271,9 +286,10 @@ def _quote_score(
         return 0.0, (position, 0)
     score = alignment.score
     if len(question) < _SHORT_QUESTION_CHARS:
-        # A short question ("Any impact assessments") must stand nearly alone, or it matches
-        # any sentence that happens to contain its words.
-        score = min(score, fuzz.ratio(question, window[: len(question) + 8]))
+        # A short question ("Any impact assessments") must be a sentence or cell of its own,
+        # or it matches any sentence that happens to start with its words.
+        own = _comparable(_FIRST_CLAUSE.match(texts[position][0]).group())
+        score = min(score, fuzz.ratio(question, own))
     return score, _quote_end(position, alignment.dest_end, comparable, texts)
 
 
@@ -282,8 +298,8 @@ def _quote_end(
 ) -> tuple[int, int]:
     """The paragraph and char where a quote ending `comparable_end` chars into the window ends.
 
-    A quote that reaches the end of its paragraph (all but a few words) takes all of it, so
-    the answer starts with the next paragraph.
+    A quote that reaches the end of its paragraph (all but a stray char or two) takes all of
+    it, so the answer starts with the next paragraph.
     """
     remaining = comparable_end
     index = position
@@ -291,7 +307,7 @@ def _quote_end(
         remaining -= len(comparable[index]) + 1
         index += 1
     text, marker_chars = texts[index]
-    if len(comparable[index]) - remaining <= 12:
+    if len(comparable[index]) - remaining <= 4:
         return index, marker_chars + len(text)
     return index, marker_chars + _chars_for(text, remaining)
 
@@ -365,7 +381,7 @@ def _best_sequence(
 def _answer_room(units: Sequence[_Paragraph], end: tuple[int, int], until: int) -> bool:
     """Whether the letter says anything between this quote's end and the next quote."""
     paragraph, skip = end
-    if len(units[paragraph].text[skip:].strip(" .:-\t")) > 3:
+    if len(units[paragraph].text[skip:].strip(_SEPARATORS)) > 3:
         return True
     return any(len(units[index].text) > 3 for index in range(paragraph + 1, until))
 
@@ -459,19 +475,19 @@ def _closing_after(units: Sequence[_Paragraph], start: int, end: int) -> int:
 
 
 def _has_text(units: Sequence[_Paragraph], anchor: _Anchor, end: int) -> bool:
-    if len(units[anchor.first].text[anchor.skip :].strip(" .:-\t")) > 2:
+    if len(units[anchor.first].text[anchor.skip :].strip(_SEPARATORS)) > 2:
         return True
     return any(units[index].text.strip() for index in range(anchor.first + 1, end))
 
 
 def _stretch_text(units: Sequence[_Paragraph], anchor: _Anchor, start: int, end: int) -> list[str]:
-    parts = [units[start].text[anchor.skip :].strip(" .:-\t")]
+    parts = [units[start].text[anchor.skip :].strip(_SEPARATORS)]
     parts.extend(units[index].text for index in range(start + 1, end))
     cleaned = []
     for part in parts:
         marker = _LEADING_MARKER.match(part)
         if marker and marker.group("answer"):
-            part = part[marker.end() :]
+            part = part[marker.end() :].lstrip(_SEPARATORS)
         if part.strip():
             cleaned.append(part.strip())
     return cleaned

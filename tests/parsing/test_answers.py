@@ -241,3 +241,42 @@ def test_a_long_document_is_read_in_bounded_time():
     pages = [SourcePage("report.pdf", n, page) for n in range(1, 301)]
     found = read_answers(pages, QUESTIONS)
     assert len(found) == 5
+
+
+def test_answers_in_a_table_of_question_and_response_cells():
+    rows = [
+        "Question\tResponse",
+        f"{QUESTIONS[0]}\tThe Council uses a predictive model supplied by Xantura.",
+        f"{QUESTIONS[1]}\tNot held",
+        f"{QUESTIONS[2]}\tPlease see the attached training guide.",
+        f"{QUESTIONS[3]}\tThe Council has not undertaken any impact assessments.",
+        f"{QUESTIONS[4]}\tThe contract is withheld under section 43(2) of the Act.",
+    ]
+    assert outcomes("\n".join(rows)) == [
+        "disclosed",
+        "not_held",
+        "disclosed",
+        "not_held",
+        "refused",
+    ]
+
+
+def test_labelled_request_and_response_blocks():
+    letter = f"""Request 1: {QUESTIONS[0]}
+Response: There is no such system in use at the Council.
+
+Request 2: {QUESTIONS[1]}
+Response: The outputs are checked by the fraud team each month before any action is taken.
+"""
+    assert outcomes(letter)[:2] == ["not_held", "disclosed"]
+
+
+def test_a_short_question_is_not_found_inside_an_answer_sentence():
+    letter = f"""1. {QUESTIONS[2]}
+Any impact assessments carried out on the training are published on our website.
+
+4. {QUESTIONS[3]}
+Not held.
+"""
+    found = read_answers([SourcePage(None, 1, letter)], QUESTIONS)
+    assert found[3].outcome == "not_held" and found[3].excerpt == "Not held."

@@ -10,6 +10,7 @@ without relying on them.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from campaign.parsing.plain_text import sentences, without_links
@@ -102,8 +103,17 @@ def regime_of(text: str) -> str:
     return "foisa" if _SCOTTISH.search(text) else "foia"
 
 
-def relied_on_sentences(text: str) -> list[str]:
-    """Sentences in the authority's own voice about this request (no hypotheticals, no rights)."""
+def relied_on_sentences(text: str) -> tuple[str, ...]:
+    """Sentences in the authority's own voice about this request (no hypotheticals, no rights).
+
+    A reply is read for exemptions, outcome and kind from the same text, so the last few
+    readings are remembered rather than split into sentences again each time.
+    """
+    return _relied_on_sentences(text)
+
+
+@functools.lru_cache(maxsize=16)
+def _relied_on_sentences(text: str) -> tuple[str, ...]:
     kept = []
     for sentence in sentences(without_links(text)):
         if _HYPOTHETICAL.search(sentence):
@@ -113,7 +123,7 @@ def relied_on_sentences(text: str) -> list[str]:
         ):
             continue
         kept.append(sentence)
-    return kept
+    return tuple(kept)
 
 
 def _sections_in(sentence: str, regime: str) -> set[str]:

@@ -7,6 +7,7 @@ reads text that went through `normalise`, so a pattern written once matches all 
 
 from __future__ import annotations
 
+import functools
 import re
 
 _REPLACEMENTS = str.maketrans(
@@ -108,10 +109,16 @@ def _is_wrap(previous_line: str, line: str) -> bool:
 
 def sentences(text: str) -> list[str]:
     """Sentences of the text, in order; each is one line of collapsed whitespace."""
+    return list(_sentences(text))
+
+
+@functools.lru_cache(maxsize=16)
+def _sentences(text: str) -> tuple[str, ...]:
+    """Several rules read the same reply sentence by sentence: split it once."""
     found: list[str] = []
     for paragraph in paragraphs(text):
         found.extend(part.strip() for part in _SENTENCE_END.split(paragraph) if part.strip())
-    return found
+    return tuple(found)
 
 
 def flat(text: str) -> str:

@@ -420,9 +420,10 @@ def _number_anchors(
                 continue
         if bare and marker and marker.group("bare") and position not in quoted_at:
             number = int(marker.group("bare"))
-            if number == expected and number <= count:
+            # In order, though a number may be missing (merged, or lost to a scan).
+            if expected <= number <= count:
                 anchors.append(_Anchor(position, (number,), "number", 0.6, marker.end()))
-                expected += 1
+                expected = number + 1
                 continue
         if _REMAINDER.match(text) and anchors:
             anchors.append(_Anchor(position, (), "remainder", 0.6, 0))

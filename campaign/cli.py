@@ -43,6 +43,9 @@ def register_commands(app: Flask) -> None:
     from campaign.cli_deadlines import deadlines
 
     app.cli.add_command(deadlines)
+    from campaign.cli_answers import answers
+
+    app.cli.add_command(answers)
 
 
 @click.group()

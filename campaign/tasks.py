@@ -286,3 +286,18 @@ def requeue_stuck_follow_ups() -> int:
         ids = stuck_follow_ups()
     enqueue_follow_ups(ids)
     return len(ids)
+
+
+@huey.task(name="reparse_answers")
+def reparse_answers_task(campaign_pk: int, user_id: int | None = None) -> str:
+    """Read every final reply of a campaign again with the current parser (see
+    services.answers); a person's corrections are kept."""
+    from campaign.extensions import db
+    from campaign.models import Campaign
+    from campaign.services.answers import reparse_campaign
+
+    with app_context():
+        campaign = db.session.get(Campaign, campaign_pk)
+        if campaign is None:
+            return "no such campaign"
+        return reparse_campaign(campaign, user_id=user_id).summary

@@ -86,7 +86,7 @@ class Answer(Timestamped, Base):
     @property
     def held_by_person(self) -> bool:
         """A person confirmed or corrected it: the parser no longer changes what is shown."""
-        return self.review_state != AnswerReview.PARSED.value
+        return self.review_state in (AnswerReview.CONFIRMED.value, AnswerReview.CORRECTED.value)
 
 
 class Mention(Timestamped, Base):

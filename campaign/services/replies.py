@@ -29,6 +29,7 @@ from campaign.models import Attachment, AuthorityAddress, Message, Request
 from campaign.models.base import utcnow
 from campaign.parsing.documents import ExtractedText, UnreadableDocument, extract_text, html_to_text
 from campaign.parsing.reply import ReplyAnalysis, analyse_reply
+from campaign.services.answers import read_filed_reply, store_reply_answers
 from campaign.services.files import read_blob
 from campaign.services.followups import cancel_queued_chasers
 from campaign.services.ingest import inbound_limits
@@ -98,6 +99,8 @@ def _process(message: Message) -> None:
         _file(message, decision)
     if message.request_id is not None:
         apply_reply(message.request, message, analysis)
+        # Its campaign's questions are known now: answers per question, from the same pages.
+        store_reply_answers(message, analysis)
 
 
 def _analysis_record(
@@ -275,6 +278,7 @@ def assign_message(message: Message, request: Request, user_id: int, learn_sende
             answers=[],
         )
         apply_reply(request, message, analysis, user_id=user_id)
+        read_filed_reply(message)
     db.session.commit()
 
 

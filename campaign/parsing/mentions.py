@@ -1,12 +1,679 @@
-"""Systems, products and vendors a reply names (placeholder until the gazetteer lands)."""
+"""Systems, products and vendors a reply names: a maintained gazetteer plus product-name patterns.
+
+The gazetteer (campaign/data/mentions_gazetteer.csv) lists canonical names with their spellings.
+Every spelling is compiled into one regular expression shaped like a trie, so a page is scanned
+once whatever the list's length. Everyday words that are also product names ("Mosaic",
+"Athena", "Checkpoint") are only taken when capitalised and confirmed by a cue word or another
+named system close by. Names the gazetteer does not know are caught by a few precise patterns
+("the Foo system", "supplied by Foo", "contract with Foo") and marked `source="pattern"`.
+
+One finding per canonical name, at its first mention. A vendor whose name opens a product name
+also found in the reply ("Capita" beside "Capita One", "IBM" beside "IBM iBase") is left out:
+the product already names it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from campaign.parsing.findings import MentionFinding, SourcePage
+from campaign.parsing.plain_text import normalise
+
+GAZETTEER_PATH = Path(__file__).resolve().parent.parent / "data" / "mentions_gazetteer.csv"
+CATEGORIES = ("system", "vendor", "ignore")
+# How far either side of a guarded word its cue or a system word may be.
+CONTEXT_CHARS = 150
+MAX_SENTENCE_CHARS = 300
+
+_COLUMNS = ["name", "category", "aliases", "guarded", "cues", "domains", "notes"]
+_SEPARATOR = "\x00"  # a space or hyphen inside an alias, in trie units
+_APOSTROPHE = "\x01"
+_KEY_SEPARATORS = re.compile(r"[\s\-]+")
+_ALIAS_SHAPE = re.compile(r"^[A-Za-z0-9].*[A-Za-z0-9]$|^[A-Za-z0-9]$")
+
+
+@dataclass(frozen=True)
+class GazetteerEntry:
+    """One row of the gazetteer: a canonical name and the spellings that mean it."""
+
+    name: str
+    category: str  # "system" | "vendor" | "ignore"
+    aliases: tuple[str, ...] = ()
+    guarded: tuple[str, ...] = ()
+    cues: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    notes: str = ""
+
+    @property
+    def plain_aliases(self) -> tuple[str, ...]:
+        """Spellings matched wherever they appear: the name itself unless it is guarded."""
+        names = () if self.name in self.guarded else (self.name,)
+        return names + self.aliases
+
+
+def read_gazetteer(path: Path = GAZETTEER_PATH) -> list[GazetteerEntry]:
+    """The gazetteer's rows; lines starting with # are the maintainers' notes."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = csv.DictReader(io.StringIO("\n".join(ln for ln in lines if not ln.startswith("#"))))
+    if rows.fieldnames != _COLUMNS:
+        raise ValueError(f"{path.name}: columns must be {','.join(_COLUMNS)}")
+    return [
+        GazetteerEntry(
+            name=row["name"].strip(),
+            category=row["category"].strip(),
+            aliases=_split(row["aliases"]),
+            guarded=_split(row["guarded"]),
+            cues=_split(row["cues"]),
+            domains=tuple(domain.lower() for domain in _split(row["domains"])),
+            notes=(row["notes"] or "").strip(),
+        )
+        for row in rows
+    ]
+
+
+def gazetteer_problems(entries: Sequence[GazetteerEntry]) -> list[str]:
+    """What is wrong with the gazetteer's rows, one line each; empty when it is sound.
+
+    Canonical names are unique; a plain spelling means one name only (a guarded word may be
+    shared: cues pick between its names); categories are known; spellings start and end with a
+    letter or digit.
+    """
+    problems: list[str] = []
+    names: dict[str, str] = {}
+    plain: dict[str, str] = {}
+    guarded: dict[str, list[str]] = {}
+    for entry in entries:
+        if entry.category not in CATEGORIES:
+            problems.append(f"{entry.name}: category {entry.category!r} is not one of {CATEGORIES}")
+        if (key := alias_key(entry.name)) in names:
+            problems.append(f"{entry.name}: canonical name repeats {names[key]}")
+        names[key] = entry.name
+        for alias in (*entry.plain_aliases, *entry.guarded):
+            if not _ALIAS_SHAPE.match(alias):
+                problems.append(
+                    f"{entry.name}: spelling {alias!r} must start and end with a letter"
+                )
+        for alias in entry.plain_aliases:
+            key = alias_key(alias)
+            if key in plain:
+                problems.append(f"{entry.name}: {alias!r} is also listed under {plain[key]}")
+            plain[key] = entry.name
+        for alias in entry.guarded:
+            key = alias_key(alias)
+            if entry.name in guarded.get(key, []):
+                problems.append(f"{entry.name}: guarded {alias!r} listed twice")
+            guarded.setdefault(key, []).append(entry.name)
+        shared = any(len(guarded[alias_key(alias)]) > 1 for alias in entry.guarded)
+        if shared and not entry.cues:
+            problems.append(f"{entry.name}: a shared guarded word needs cues to choose it")
+        for domain in entry.domains:
+            if "/" in domain or "." not in domain:
+                problems.append(f"{entry.name}: domain {domain!r} is not a host name")
+    for key, owners in guarded.items():
+        if key in plain:
+            problems.append(f"{plain[key]}: {key!r} is plain here but guarded under {owners[0]}")
+    return problems
+
+
+def alias_key(text: str) -> str:
+    """A spelling compared without case, apostrophes, or the difference between space and hyphen."""
+    text = normalise(text).lower().replace("'", "")
+    return _KEY_SEPARATORS.sub(" ", text).strip()
+
+
+def canonical_name(text: str) -> str | None:
+    """The gazetteer's canonical name for a name or any of its plain spellings, if listed."""
+    entry = _gazetteer().plain.get(alias_key(text))
+    return entry.name if entry is not None and entry.category != "ignore" else None
 
 
 def find_mentions(pages: Sequence[SourcePage]) -> list[MentionFinding]:
     """Every system, product or vendor named in the pages, once per name, first mention first."""
-    return []
+    gazetteer = _gazetteer()
+    texts = [normalise(page.text) for page in pages]
+    stems = _authority_words(texts)
+    found: dict[str, MentionFinding] = {}
+    confirmed: set[str] = set()
+    for page, text in zip(pages, texts, strict=True):
+        hits = _gazetteer_hits(gazetteer, text, confirmed)
+        blocked = [(hit.start, hit.end) for hit in hits] + _scan_spans(gazetteer, text)
+        hits = [hit for hit in hits if hit.entry is not None]
+        hits += _pattern_hits(text, blocked, stems)
+        for hit in sorted(hits, key=lambda hit: hit.start):
+            name = hit.entry.name if hit.entry else hit.name
+            key = alias_key(name)
+            if key in found:
+                continue
+            found[key] = MentionFinding(
+                name=name,
+                category=hit.entry.category if hit.entry else hit.category,
+                sentence=_sentence(text, hit.start, hit.end),
+                document=page.document,
+                page=page.page,
+                source="gazetteer" if hit.entry else "pattern",
+            )
+    return _without_vendors_named_by_products(list(found.values()))
+
+
+# --- the gazetteer, compiled once -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Spelling:
+    entry: GazetteerEntry
+    written: str
+    guarded: bool
+
+
+@dataclass(frozen=True)
+class _Gazetteer:
+    pattern: re.Pattern[str]
+    spellings: dict[str, list[_Spelling]]
+    plain: dict[str, GazetteerEntry]
+    cues: dict[str, re.Pattern[str]]
+    domains: dict[str, GazetteerEntry]
+
+
+@cache
+def _gazetteer() -> _Gazetteer:
+    entries = read_gazetteer()
+    if problems := gazetteer_problems(entries):
+        raise ValueError("mentions gazetteer: " + "; ".join(problems))
+    spellings: dict[str, list[_Spelling]] = {}
+    plain: dict[str, GazetteerEntry] = {}
+    trie: dict = {}
+    for entry in entries:
+        for alias in entry.plain_aliases:
+            plain[alias_key(alias)] = entry
+        for alias, guarded in [(a, False) for a in entry.plain_aliases] + [
+            (a, True) for a in entry.guarded
+        ]:
+            spellings.setdefault(alias_key(alias), []).append(_Spelling(entry, alias, guarded))
+            node = trie
+            for unit in _units(alias):
+                node = node.setdefault(unit, {})
+            node[""] = {}
+    cues = {entry.name: _cue_pattern(entry.cues) for entry in entries if entry.cues}
+    domains = {domain: entry for entry in entries for domain in entry.domains}
+    pattern = re.compile(r"\b" + _render(trie) + r"\b", re.IGNORECASE)
+    return _Gazetteer(pattern, spellings, plain, cues, domains)
+
+
+def _split(cell: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (cell or "").split(";") if part.strip())
+
+
+def _units(alias: str) -> list[str]:
+    """An alias as trie steps: lower-case characters, separators and optional apostrophes."""
+    units: list[str] = []
+    for char in normalise(alias).lower():
+        if char.isspace() or char == "-":
+            if units and units[-1] != _SEPARATOR:
+                units.append(_SEPARATOR)
+        elif char == "'":
+            units.append(_APOSTROPHE)
+        else:
+            units.append(char)
+    return units
+
+
+def _render(node: dict) -> str:
+    """A trie as one regular expression: shared prefixes are written once."""
+    branches = []
+    for unit in sorted(unit for unit in node if unit):
+        step = {_SEPARATOR: r"[\s\-]+", _APOSTROPHE: "'?"}.get(unit) or re.escape(unit)
+        branches.append(step + _render(node[unit]))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:
+        return "(?:" + body + ")?"
+    return body
+
+
+def _cue_pattern(cues: Iterable[str]) -> re.Pattern[str]:
+    parts = []
+    for cue in cues:
+        body = re.escape(normalise(cue)).replace("'", "'?").replace(r"\ ", r"[\s\-]+")
+        # Two-letter cues in capitals (IT, GP) are acronyms: "it" must not count.
+        parts.append(f"(?-i:{body})" if len(cue) <= 2 and cue == cue.upper() else body)
+    return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
+
+
+# --- finding gazetteer names on a page ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int
+    end: int
+    entry: GazetteerEntry | None  # None for a pattern's name (and for blocked spans)
+    name: str = ""
+    category: str = ""
+
+
+_SYSTEM_WORDS = re.compile(
+    r"\b(?:systems?|software|suppliers?|vendors?|platforms?|databases?|tools?|applications?|"
+    r"packages?|products?|solutions?|modules?|licen[cs]es?|contracts?|contractors?|"
+    r"consultan(?:ts?|cy)|programmes?|datasets?|analytics|procured|commissioned)\b",
+    re.IGNORECASE,
+)
+_LIST_MARK = re.compile(r"^(?:[-*>]|\(?\w{1,3}[.)]|Q\d+|A\d+)?$")
+
+
+def _gazetteer_hits(gazetteer: _Gazetteer, text: str, confirmed: set[str]) -> list[_Hit]:
+    """Gazetteer names on one page; ignored phrases come back with no entry (they block)."""
+    plain: list[_Hit] = []
+    guarded: list[tuple[int, int, list[_Spelling]]] = []
+    for match in gazetteer.pattern.finditer(text):
+        start, end = match.span()
+        written = match.group()
+        spellings = [
+            spelling
+            for spelling in gazetteer.spellings.get(alias_key(written), [])
+            if _case_fits(spelling.written, written)
+        ]
+        if not spellings:
+            plain.append(_Hit(start, end, None))
+            continue
+        if _inside_address(text, start, end):
+            plain.append(_Hit(start, end, None))
+            continue
+        if spellings[0].entry.category == "ignore":
+            plain.append(_Hit(start, end, None))
+        elif not spellings[0].guarded:
+            plain.append(_Hit(start, end, spellings[0].entry))
+        else:
+            guarded.append((start, end, spellings))
+    plain += _domain_hits(gazetteer, text)
+    named = [hit for hit in plain if hit.entry is not None]
+    confirmed.update(hit.entry.name for hit in named if hit.entry is not None)
+    hits = list(plain)
+    for start, end, spellings in guarded:
+        entry = _confirm(gazetteer, text, start, end, spellings, named, confirmed)
+        hits.append(_Hit(start, end, entry))
+        if entry is not None:
+            confirmed.add(entry.name)
+    return hits
+
+
+def _confirm(
+    gazetteer: _Gazetteer,
+    text: str,
+    start: int,
+    end: int,
+    spellings: list[_Spelling],
+    named: list[_Hit],
+    confirmed: set[str],
+) -> GazetteerEntry | None:
+    """Which entry a guarded word means here, or None when it is just a word."""
+    if not text[start].isupper():
+        return None
+    entries = [spelling.entry for spelling in spellings]
+    for entry in entries:
+        if entry.name in confirmed:
+            return entry
+    window = text[max(0, start - CONTEXT_CHARS) : end + CONTEXT_CHARS]
+    scores = []
+    for entry in entries:
+        cue = gazetteer.cues.get(entry.name)
+        count = len(cue.findall(window)) if cue else 0
+        scores.append((count, -entries.index(entry), entry))
+    best = max(scores, key=lambda score: score[:2])
+    if best[0]:
+        return best[2]
+    if len(entries) == 1 and _listed_beside(text, start, end, named):
+        return entries[0]
+    uncued = [entry for entry in entries if entry.name not in gazetteer.cues]
+    if uncued and _mid_sentence(text, start) and _SYSTEM_WORDS.search(window):
+        return uncued[0]
+    return None
+
+
+_LIST_GAP = re.compile(r"[\s,;/&()-]*(?:(?:and|or)[\s,;/&()-]*)?", re.IGNORECASE)
+
+
+def _listed_beside(text: str, start: int, end: int, named: list[_Hit]) -> bool:
+    """Whether the word is an item in a list of named systems: one per line, or "X, Y and Z"."""
+    near = [hit for hit in named if abs(hit.start - start) <= CONTEXT_CHARS]
+    if not near:
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    if _LIST_MARK.match(text[line_start:start].strip()):
+        return True
+    for hit in near:
+        gap = text[hit.end : start] if hit.end <= start else text[end : hit.start]
+        if _LIST_GAP.fullmatch(gap):
+            return True
+    return False
+
+
+def _case_fits(written: str, found: str) -> bool:
+    """Whether the text's capitals fit the spelling: HART in capitals, Capita capitalised."""
+    letters = [char for char in written if char.isalpha()]
+    if letters and all(char.isupper() for char in letters):
+        return all(char.isupper() for char in found if char.isalpha())
+    if written[:1].islower():
+        return found.replace("-", " ") in {written, written[:1].upper() + written[1:]} or (
+            found == found.upper()
+        )
+    wanted = _KEY_SEPARATORS.split(written)
+    got = _KEY_SEPARATORS.split(found)
+    if len(wanted) != len(got):
+        return found[:1].isupper()
+    return all(not w[:1].isupper() or g[:1].isupper() for w, g in zip(wanted, got, strict=True))
+
+
+def _inside_address(text: str, start: int, end: int) -> bool:
+    """Whether the match sits inside a web or email address (it then names a link, not prose)."""
+    before = re.search(r"\S*\Z", text[max(0, start - 200) : start])
+    after = re.match(r"\S*", text[end : end + 200])
+    around = (before.group() if before else "") + " " + (after.group() if after else "")
+    return bool(re.search(r"://|www\.|@|:/|\.(?:com|org|net|gov|co|ac|uk|io)\b", around, re.I))
+
+
+_HOST = re.compile(r"(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:com|org|net|io|uk)\b", re.IGNORECASE)
+
+
+def _domain_hits(gazetteer: _Gazetteer, text: str) -> list[_Hit]:
+    """Links to a listed system's own site (blpd.gov.uk), outside email addresses."""
+    hits = []
+    for match in _HOST.finditer(text):
+        host = match.group().lower()
+        if (
+            text[match.end() : match.end() + 1] == "@"
+            or "@" in text[match.start() - 1 : match.start()]
+        ):
+            continue
+        parts = host.split(".")
+        for index in range(len(parts) - 1):
+            entry = gazetteer.domains.get(".".join(parts[index:]))
+            if entry is not None:
+                hits.append(_Hit(match.start(), match.end(), entry))
+                break
+    return hits
+
+
+def _scan_spans(gazetteer: _Gazetteer, text: str) -> list[tuple[int, int]]:
+    """Spans no pattern may claim: web and email addresses."""
+    return [match.span() for match in _ADDRESS.finditer(text)]
+
+
+_ADDRESS = re.compile(r"(?:https?:/+|www\.)\S+|\S+@\S+", re.IGNORECASE)
+
+
+def _mid_sentence(text: str, start: int) -> bool:
+    """Whether a word stands inside a sentence, where a capital letter says it is a name."""
+    line = text[max(0, start - 120) : start].rsplit("\n", 1)[-1].strip()
+    return bool(line) and line[-1] not in ".!?:;" and not _LIST_MARK.match(line)
+
+
+# --- names the gazetteer does not know ------------------------------------------------------
+
+# A capitalised word: Title, CAPITALS, CamelCase (QlikView) or iBase.
+_WORD = (
+    r"(?:[A-Z][a-z0-9]+(?:'[a-z]+)?|[A-Z]{2,}[0-9]*|[A-Z][a-z]+[A-Z][A-Za-z0-9]*"
+    r"|[a-z][A-Z][A-Za-z0-9]*)"
+)
+_NAME = rf"{_WORD}(?:[ \t]+(?:(?:of|for|&)[ \t]+)?{_WORD}){{0,4}}"
+_QUALIFIER = (
+    r"(?:case|management|recording|records?|finance|financial|social|care|analytics|analysis|"
+    r"analytical|reporting|information|data|risk|assessment|predictive|mapping|housing|"
+    r"education|payments?|intelligence|business|fraud|matching|profiling|scoring|warehouse|"
+    r"health|clinical|crime|command|control|custody|payroll|web|online|cloud|based|"
+    r"visualisation|visualization|statistical|modelling|forecasting|performance|customer|"
+    r"document|workflow|mobile|desktop|server|early|help|children's|adults'?|adult|children|"
+    r"crm|gis|erp|hr)"
+)
+_PRODUCT_NOUN = (
+    r"(?:system|software|platform|database|application|app|tool|toolkit|module|package|solution|"
+    r"product|dataset|data[ \t]+set|model|suite|portal|dashboard|algorithm)"
+)
+_PRODUCT_AFTER = re.compile(
+    rf"(?<![\w'&])(?P<name>{_NAME})[ \t]+(?:{_QUALIFIER}[ \t]+){{0,3}}"
+    rf"(?P<noun>(?i:{_PRODUCT_NOUN}))s?\b"
+)
+_PRODUCT_CALLED = re.compile(
+    rf"(?i:{_PRODUCT_NOUN}|scheme|programme)s?[ \t]+(?:(?i:is|was)[ \t]+)?"
+    rf"(?i:called|known[ \t]+as|named|entitled|branded)[ \t]+[\"']?(?P<name>{_NAME})"
+)
+_MADE_BY = re.compile(
+    r"\b(?i:supplied|provided|developed|built|designed|created|hosted|delivered|licensed|"
+    r"maintained|produced|sold|written|owned|operated)[ \t]+by[ \t]+(?:the[ \t]+)?"
+    rf"(?P<name>{_NAME})"
+)
+_DEALINGS = re.compile(
+    r"\b(?i:contracts?|agreements?|partnerships?|collaborations?|relationships?|arrangements?)"
+    rf"[ \t]+(?:with|between[ \t]+(?:the[ \t]+)?{_NAME}[ \t]+and)[ \t]+"
+    rf"(?:the[ \t]+)?(?P<name>{_NAME})"
+)
+_SUPPLIER_IS = re.compile(
+    r"\b(?i:suppliers?|vendors?|providers?|contractors?|developers?|manufacturers?)"
+    rf"[ \t]*(?:(?:is|was|are|were)[ \t]+|[,:\-][ \t]*)(?:the[ \t]+)?(?P<name>{_NAME})"
+)
+_IS_SUPPLIER = re.compile(
+    rf"(?<![\w'&])(?P<name>{_NAME})[ \t]+(?:is|are|was|were)[ \t]+(?:our|the)[ \t]+"
+    r"(?:[a-z]+[ \t]+){0,2}(?:supplier|provider|vendor|contractor)s?\b"
+)
+_LICENCE_FOR = re.compile(
+    rf"\b(?i:licen[cs]es?)[ \t]+(?:for|to[ \t]+use)[ \t]+(?:the[ \t]+)?(?P<name>{_NAME})"
+)
+_PATTERNS = [
+    (_PRODUCT_AFTER, "system"),
+    (_PRODUCT_CALLED, "system"),
+    (_LICENCE_FOR, "system"),
+    (_MADE_BY, "vendor"),
+    (_DEALINGS, "vendor"),
+    (_SUPPLIER_IS, "vendor"),
+    (_IS_SUPPLIER, "vendor"),
+]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words that make a name a public body, a team or a law, never a product or supplier.
+_PUBLIC_BODY = _words(
+    "council councils constabulary police force authority authorities borough county district "
+    "government ministry department departments directorate division office service services "
+    "team teams unit board committee commissioner commissioners commission nhs ccg ccgs "
+    "parliament house court tribunal agency executive inspectorate panel partnership group "
+    "groups act acts regulation regulations directive gdpr ico foi foia eir ombudsman trust "
+    "lab laboratory hospital school schools"
+)
+# Capitalised words that say nothing about which product is meant.
+_GENERIC = _words(
+    """a an the this that these those our your their its we you it they he she i my his her all
+    any each every some no yes not please dear thank thanks kind regards yours if in on at to
+    from by with for of and or as is are was were be been has have had will would can could
+    should may might also however further following under within new current existing old
+    legacy other another same such there here where when what which who how why then than so
+    but question questions answer answers response request requests section part page appendix
+    annex note notes item data dataset datasets database databases system systems software
+    platform application applications tool tools model models module modules product products
+    solution solutions package service information intelligence analytics analysis analytical
+    predictive risk assessment assessments score scores scoring profiling management case cases
+    record records recording reporting report reports performance business customer customers
+    client clients integrated integration shared sharing single view digital electronic online
+    web website portal dashboard dashboards mapping matching early help intervention prevention
+    social care children children's childrens child adult adults adults' family families young
+    people people's person health wellbeing public local national regional central community
+    communities housing education finance financial payment payments revenues revenue benefits
+    benefit tax fraud crime policing custody safeguarding protection support supporting
+    workforce hr payroll human resources planning building control environmental environment
+    transport highways waste licensing parking trading standards document documents
+    documentation file files index measure measures framework strategy policy plan programme
+    programmes project projects scheme pilot initiative officer manager head director chief
+    assistant deputy senior lead strategic corporate governance compliance legal access rights
+    freedom general privacy impact equality security quality standard operating procedure
+    procedures guidance manual training staff user users contact enquiries key stage level
+    outcome outcomes evaluation review internal external third party contract contracts
+    supplier suppliers vendor licence license cost costs savings budget annual year years date
+    time total number table chart graph map maps area areas ward wards city region north south
+    east west greater united kingdom england wales scotland ireland british english welsh
+    scottish uk machine learning artificial algorithm algorithms algorithmic automated
+    automation decision decisions making process processes processing statistical statistics
+    survey census research study studies trial trials evidence based university college
+    institute centre center network hub foundation dynamics cohort"""
+)
+_GENERIC_ACRONYMS = _words(
+    """it hr crm gis erp cctv anpr ict nhs dwp hmrc bi ai api sql id uk eu foi foia gdpr pdf csv
+    mi kpi la las ccg asc csc sen send ehcp ir ml ocr rag dpia pia dpa eir lsoa msoa gp ae rti
+    ico ons mhclg dclg dfe moj cps it's q a v"""
+)
+_CALENDAR = _words(
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+    saturday sunday"""
+)
+# A name of two or more capitalised words with none of these looks like a person's name.
+_ORGANISATION_MARKS = _words(
+    """ltd limited plc llp inc corporation corp group solutions systems technologies technology
+    software consulting consultancy analytics institute university college partners associates
+    uk international services data digital labs health"""
+)
+_VERSION = re.compile(r"^(?:[vV]\d[\w.]*|\d[\d.]*)$")
+_AUTHORITY_NAME = re.compile(
+    r"\b((?:[A-Z][\w']+[ \t]+){1,3})"
+    r"(?:Council|Constabulary|Police|Authority|Borough|County|City|CCG)\b"
+)
+_TITLES = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir|Dame|Cllr|Councillor)\.?[ \t]+$")
+
+
+def _authority_words(texts: Sequence[str]) -> set[str]:
+    """Place words of public bodies the reply names ("Gwent" of Gwent Police): never a product."""
+    words: set[str] = set()
+    for text in texts:
+        for match in _AUTHORITY_NAME.finditer(text):
+            words.update(word.lower().removesuffix("'s") for word in match.group(1).split())
+    return words
+
+
+def _pattern_hits(text: str, blocked: list[tuple[int, int]], stems: set[str]) -> list[_Hit]:
+    """Capitalised names beside product words, supplier words or dealings with a company."""
+    hits = []
+    for pattern, category in _PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span("name")
+            if any(start < b_end and b_start < end for b_start, b_end in blocked):
+                continue
+            if _TITLES.search(text[max(0, start - 20) : start]):
+                continue
+            name = _clean_name(match.group("name"))
+            noun = match.groupdict().get("noun") or ""
+            if noun[:1].isupper() and noun.lower() not in {"system", "software"}:
+                name = f"{name} {noun}"  # "Foo Dataset" is the name; "Foo System" is Foo
+            if name and _is_product_name(name, stems, category == "vendor"):
+                hits.append(_Hit(start, end, None, name, category))
+    return hits
+
+
+def _clean_name(name: str) -> str:
+    words = name.split()
+    while words and words[0].lower() in {"the", "a", "an", "our", "their", "its", "this"}:
+        words.pop(0)
+    while words and _VERSION.match(words[-1]):
+        words.pop()
+    if words:
+        words[-1] = words[-1].removesuffix("'s")
+    return " ".join(words)
+
+
+def _is_product_name(name: str, stems: set[str], organisation: bool) -> bool:
+    """Whether a capitalised phrase can name a product or supplier (not a body, law or person)."""
+    if canonical_name(name) or alias_key(name) in _gazetteer().spellings:
+        return False  # listed (found by the gazetteer if it fits there) or an ignored phrase
+    words = [word.lower().removesuffix("'s") for word in name.split()]
+    if len(words) > 5 or len(name) > 60:
+        return False
+    if any(word in _PUBLIC_BODY or word in _CALENDAR for word in words):
+        return False
+    distinctive = [
+        word
+        for word in words
+        if word not in _GENERIC
+        and word not in stems
+        and word not in _GENERIC_ACRONYMS
+        and word not in {"&", "of", "for"}
+        and len(word) > 1
+    ]
+    if not distinctive:
+        return False
+    if organisation and len(words) >= 2 and "of" not in words:
+        shaped = [
+            w for w in name.split() if w.isupper() or not (w[:1].isupper() and w[1:].islower())
+        ]
+        if not shaped and not set(words) & _ORGANISATION_MARKS:
+            return False  # "John Smith": two plain capitalised words and no company mark
+    return True
+
+
+# --- the sentence around a mention, and the final list --------------------------------------
+
+_SENTENCE_END = re.compile(r"[.!?](?=[\s\"')\]]|$)")
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence holding the mention, on one line, at most MAX_SENTENCE_CHARS long.
+
+    A sentence stops at . ! or ?, at a blank line, and at a line break that is not a wrap (the
+    next line starts a list item or a capitalised line follows a short one: headings, Q/A rows).
+    """
+    low = max(0, start - 600)
+    head = text[low:start]
+    begin = low
+    for match in _SENTENCE_END.finditer(head):
+        begin = low + match.end()
+    lines = text[begin:start].split("\n")
+    keep = len(lines) - 1
+    while keep > 0 and _wraps(lines[keep - 1], lines[keep]):
+        keep -= 1
+    begin = start - len("\n".join(lines[keep:]))
+    tail = text[end : end + 600]
+    stop = _SENTENCE_END.search(tail)
+    tail = tail[: stop.end()] if stop else tail
+    lines = tail.split("\n")
+    keep = 1
+    while keep < len(lines) and _wraps(lines[keep - 1], lines[keep]):
+        keep += 1
+    finish = end + len("\n".join(lines[:keep]))
+    sentence = " ".join(text[begin:finish].split())
+    if len(sentence) <= MAX_SENTENCE_CHARS:
+        return sentence
+    mention = " ".join(text[start:end].split())
+    before = " ".join(text[begin:start].split())
+    room = max(0, (MAX_SENTENCE_CHARS - len(mention)) // 2)
+    left = before[len(before) - room :] if room < len(before) else before
+    middle = (left + " " if left and text[start - 1 : start].isspace() else left) + mention
+    after = " ".join(text[end:finish].split())
+    clipped = (middle + (" " if text[end : end + 1].isspace() else "") + after)[:MAX_SENTENCE_CHARS]
+    return ("…" if left != before else "") + clipped.strip() + "…"
+
+
+def _wraps(line: str, following: str) -> bool:
+    """Whether a line break only wraps a sentence (the next line carries it on)."""
+    line, following = line.strip(), following.strip()
+    if not line or not following or _LIST_LINE.match(following):
+        return False
+    return following[0].islower() or (len(line) >= 50 and line[-1] not in ".!?:;")
+
+
+_LIST_LINE = re.compile(r"^(?:[-*>]|\(?\w{1,3}[.)]|[QA]\d+\b|Q\s?\d+|Question\b)")
+
+
+def _without_vendors_named_by_products(findings: list[MentionFinding]) -> list[MentionFinding]:
+    """Drop a vendor whose name opens another finding's name: "Capita One" names Capita."""
+    names = [finding.name.lower() for finding in findings]
+    return [
+        finding
+        for finding in findings
+        if finding.category != "vendor"
+        or not any(name.startswith(finding.name.lower() + " ") for name in names)
+    ]

@@ -1,6 +1,7 @@
 # Two entry points; both work on a fresh machine (they create .venv themselves).
 #   make run   install, migrate, load the UK councils, create the first user, serve :5000
-#   make test  install with test and bench extras and Chromium, lint, run the whole suite
+#   make test  install with test and bench extras, Chromium and the document tools (OCR,
+#              catdoc, pdftotext), lint, run the whole suite
 
 VENV    := .venv
 PYTHON  := $(VENV)/bin/python
@@ -13,6 +14,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	bash scripts/install-browser
+	bash scripts/install-tools
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/test
 
 $(PYTHON):

@@ -1,6 +1,7 @@
-"""Text of Office 97-2003 files: Word .doc letters and Outlook .msg messages.
+"""Text of Office 97-2003 files: Word .doc letters and Outlook .msg messages, and the way in
+for legacy PowerPoint and Excel files (read by catdoc's converters, see converters.py).
 
-Both are OLE2 compound files (a small FAT file system inside one file). Councils still send
+All are OLE2 compound files (a small FAT file system inside one file). Councils still send
 .doc replies, so the text is recovered from the Word piece table (the list of text runs, each
 either cp1252 or UTF-16); where that structure is damaged, long printable runs are recovered
 instead. Nothing here follows pointers without checking bounds, and every loop is capped.
@@ -10,6 +11,9 @@ from __future__ import annotations
 
 import re
 import struct
+
+from campaign.parsing.converters import CATDOC_HINT
+from campaign.parsing.extracted import Table, UnreadableDocument
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _FREE = 0xFFFFFFFF
@@ -190,3 +194,35 @@ def outlook_message_text(data: bytes) -> str:
     if not parts:
         raise LegacyOfficeError("Outlook message without a text body")
     return "\n\n".join(parts)
+
+
+def read_legacy(
+    data: bytes, catppt: str | None, xls2csv: str | None, seconds: float
+) -> tuple[str, list[str], list[list[Table]]]:
+    """(method, pages, tables) of any Office 97-2003 file: Word and Outlook read here,
+    PowerPoint and Excel through catdoc's converters when the parent found them installed."""
+    try:
+        ole = CompoundFile(data)
+        if "WordDocument" in ole.entries:
+            return "doc", [word_text(data)], [[]]
+        if any(name.startswith("__substg1.0_") for name in ole.entries):
+            return "msg", [outlook_message_text(data)], [[]]
+    except LegacyOfficeError as error:
+        raise UnreadableDocument(f"legacy Office file: {error}") from None
+    if "Workbook" in ole.entries or "Book" in ole.entries:
+        if xls2csv is None:
+            raise UnreadableDocument(
+                f"legacy Excel .xls: {CATDOC_HINT} to read it, or save it as .xlsx"
+            )
+        from campaign.parsing.spreadsheets import read_xls
+
+        return "xls", *read_xls(data, xls2csv, seconds)
+    if "PowerPoint Document" in ole.entries:
+        if catppt is None:
+            raise UnreadableDocument(
+                f"legacy PowerPoint .ppt: {CATDOC_HINT} to read it, or save it as .pptx"
+            )
+        from campaign.parsing.slides import read_ppt
+
+        return "ppt", *read_ppt(data, catppt, seconds)
+    raise UnreadableDocument("Office 97-2003 file of an unsupported kind")

@@ -102,7 +102,7 @@ def gazetteer_problems(entries: Sequence[GazetteerEntry]) -> list[str]:
                 problems.append(f"{entry.name}: {alias!r} must start and end with a letter")
         for alias in entry.plain_aliases:
             key = alias_key(alias)
-            if key in plain:
+            if plain.get(key, entry.name) != entry.name:
                 problems.append(f"{entry.name}: {alias!r} is also listed under {plain[key]}")
             plain[key] = entry.name
         for alias in entry.guarded:
@@ -200,14 +200,9 @@ def _gazetteer() -> _Gazetteer:
             spellings.setdefault(key, []).append(_Spelling(entry, alias, guarded))
             if not guarded:
                 plain[key] = entry
-    # A name starts with a capital or as written (iBase); ignored phrases match in any case.
-    lower_ok = {
-        alias
-        for group in spellings.values()
-        for spelling in group
-        if (alias := spelling.written)[0].islower() or spelling.entry.category == "ignore"
-    }
+    # A name starts with a capital unless the spelling itself starts in lower case.
     names = [spelling.written for group in spellings.values() for spelling in group]
+    lower_ok = {name for name in names if name[0].islower()}
     pattern = re.compile(_any_word(names, lower_too=lower_ok) + r"\b")
     cues = {entry.name: _cue_pattern(entry.cues) for entry in entries if entry.cues}
     domains = {domain: entry for entry in entries for domain in entry.domains}
@@ -305,14 +300,18 @@ def _gazetteer_hits(
     """Gazetteer names on one page; spans that only block patterns come back with no entry."""
     plain: list[_Hit] = []
     guarded: list[tuple[int, int, list[_Spelling]]] = []
-    for match in gazetteer.pattern.finditer(text):
+    position = 0
+    while match := gazetteer.pattern.search(text, position):
         start, end = match.span()
-        written = match.group()
-        spellings = [
-            spelling
-            for spelling in gazetteer.spellings.get(alias_key(written), [])
-            if _case_fits(spelling.written, written)
-        ]
+        spellings = _fitting(gazetteer, text[start:end])
+        while not spellings and (shorter := gazetteer.pattern.match(text, start, end - 1)):
+            # The longest spelling does not fit ("Troubled Families programme" against
+            # "... Programme"): try the shorter ones that end at a word boundary.
+            end = shorter.end()
+            if not _inside_word(text, end):
+                spellings = _fitting(gazetteer, text[start:end])
+        end = end if spellings else match.end()
+        position = end if spellings else start + 1
         if not spellings or spellings[0].entry.category == "ignore":
             plain.append(_Hit(start, end, None))
         elif any(a_start <= start and end <= a_end for a_start, a_end in addresses):
@@ -331,6 +330,15 @@ def _gazetteer_hits(
         if entry is not None:
             confirmed.add(entry.name)
     return hits
+
+
+def _fitting(gazetteer: _Gazetteer, written: str) -> list[_Spelling]:
+    spellings = gazetteer.spellings.get(alias_key(written), [])
+    return [spelling for spelling in spellings if _case_fits(spelling.written, written)]
+
+
+def _inside_word(text: str, position: int) -> bool:
+    return position < len(text) and (text[position].isalnum() or text[position] == "_")
 
 
 def _confirm(
@@ -357,12 +365,25 @@ def _confirm(
     best = max(scores)
     if best[0]:
         return entries[-best[1]]
-    if len(entries) == 1 and _listed_beside(text, start, end, named):
+    if len(entries) == 1 and (
+        _listed_beside(text, start, end, named)
+        or _MAKER_BEFORE.search(text, max(0, start - 60), start)
+    ):
         return entries[0]
     uncued = [entry for entry in entries if entry.name not in gazetteer.cues]
     if uncued and _mid_sentence(text, start) and _SYSTEM_WORDS.search(window):
         return uncued[0]
     return None
+
+
+# "supplied by BT", "a contract with EY": the phrase itself says a company is meant.
+_MAKER_BEFORE = re.compile(
+    r"\b(?:(?:supplied|provided|developed|built|designed|hosted|delivered|licensed|maintained|"
+    r"produced|sold)[ \t]+by|(?:contract|agreement|partnership)s?[ \t]+with"
+    r"|licen[cs]es?[ \t]+for|(?:supplier|provider|vendor|contractor)s?"
+    r"(?:[ \t]+(?:is|was))?[ \t]*[,:]?)[ \t]+(?:the[ \t]+)?\Z",
+    re.IGNORECASE,
+)
 
 
 def _listed_beside(text: str, start: int, end: int, named: list[_Hit]) -> bool:
@@ -388,7 +409,9 @@ def _mid_sentence(text: str, start: int) -> bool:
 def _case_fits(written: str, found: str) -> bool:
     """Whether the text's capitals fit the spelling: HART in capitals, Capita capitalised."""
     letters = [char for char in written if char.isalpha()]
-    if letters and all(char.isupper() for char in letters):
+    if not any(char.isupper() for char in letters):
+        return True  # written all in lower case: "risk based verification" in any case
+    if all(char.isupper() for char in letters):
         return all(char.isupper() for char in found if char.isalpha())
     if written[0].islower():
         flat = _KEY_SEPARATORS.sub(" ", found)
@@ -482,6 +505,11 @@ _CALLED = re.compile(
     r"[ \t]+(?:(?i:is|was)[ \t]+)?(?i:called|known[ \t]+as|named|entitled|branded)[ \t]+"
     rf"[\"'\u2018\u201c]?(?P<name>{_NAME})"
 )
+# "our case management system is Mosaic", ended by punctuation or a few joining words.
+_IS_NAMED = re.compile(
+    rf"[ \t]+(?:(?:used|in[ \t]+use)[ \t]+)?(?:is|was)[ \t]+(?P<name>{_NAME})"
+    r"(?=[ \t]*(?:[,.;:()\n]|$|and\b|which\b|from\b|supplied\b|provided\b|by\b|\u2013))"
+)
 _BY = re.compile(rf"[ \t]+by[ \t]+(?:the[ \t]+)?(?P<name>{_NAME})")
 _WITH = re.compile(
     rf"[ \t]+(?:with|between[ \t]+(?:the[ \t]+)?{_NAME}[ \t]+and)[ \t]+(?:the[ \t]+)?"
@@ -508,7 +536,7 @@ _PUBLIC_BODY = _words(
     team teams unit board committee commissioner commissioners commission nhs ccg ccgs
     parliament house court tribunal agency executive inspectorate panel partnership group
     groups act acts regulation regulations directive gdpr ico foi foia eir ombudsman trust lab
-    laboratory hospital school schools"""
+    laboratory hospital school schools academy academies"""
 )
 # Capitalised words that say nothing about which product is meant.
 _GENERIC = _words(
@@ -563,7 +591,7 @@ _ORGANISATION_MARKS = _words(
 )
 _VERSION = re.compile(r"^(?:[vV]\d[\w.]*|\d[\d.]*)$")
 _BODY_WORD = re.compile(r"\b(?:Council|Constabulary|Police|Authority|Borough|County|City|CCG)\b")
-_WORDS_BEFORE = re.compile(r"(?:[A-Z][\w'\u2019]+[ \t]+){1,3}\Z")
+_WORDS_BEFORE = re.compile(r"(?:(?:[A-Z][\w'\u2019]+|and|&)[ \t]+){1,5}\Z")
 _TITLES = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir|Dame|Cllr|Councillor)\.?[ \t]+\Z")
 
 
@@ -575,6 +603,7 @@ def _public_body_words(pages: Sequence[SourcePage]) -> set[str]:
             before = _WORDS_BEFORE.search(page.text, max(0, match.start() - 60), match.start())
             if before:
                 words.update(_bare(word) for word in before.group().split())
+    words.difference_update({"and", "&"})
     return words
 
 
@@ -616,6 +645,8 @@ def _names_at(text: str, trigger: re.Match[str], word: str) -> list[tuple[re.Mat
         found.append((_NAME_BEFORE_PRODUCT.search(text, max(0, start - 120), start), "system"))
     if word in _PRODUCT_NOUNS or word in _NAMING:
         found.append((_CALLED.match(text, end), "system"))
+    if word in _PRODUCT_NOUNS:
+        found.append((_IS_NAMED.match(text, end), "system"))
     if word in _MAKER_VERBS:
         found.append((_BY.match(text, end), "vendor"))
     if word in _DEALINGS:

@@ -263,3 +263,29 @@ def test_a_request_is_read_against_the_questions_its_letter_asked(app):
         asked = asked_questions(db.session.get(Request, setup.request_ids[0]))
         assert [item.text for item in asked] == QUESTIONS
         assert [item.position for item in asked] == [1, 2, 3]
+
+
+def test_a_reply_the_parser_cannot_read_again_does_not_stop_the_campaigns_reparse(app, monkeypatch):
+    setup = live_campaign(app, councils=["Kent County Council", "Devon County Council"])
+    kent, devon = setup.request_ids
+    kent_reply, _ = add_reply(app, kent)
+    devon_reply, _ = add_reply(app, devon)
+    store(app, kent_reply, [finding(1, "not_held")])
+    store(app, devon_reply, [finding(1, "not_held")])
+    parser = FakeParser(monkeypatch)
+    parser.reads(devon_reply, [finding(1, "disclosed")])
+    reads = parser._analyse
+
+    def analyse(message):
+        if message.id == kent_reply:
+            raise RuntimeError("mention finder bug")
+        return reads(message)
+
+    monkeypatch.setattr("campaign.services.answers.analyse_stored", analyse)
+    with app.app_context():
+        result = reparse_campaign(db.session.get(Campaign, setup.campaign_id))
+    assert (result.requests, result.not_read, result.changed) == (2, 1, 1)
+    assert answers_of(app, kent)[1].outcome == "not_held"
+    assert answers_of(app, devon)[1].outcome == "disclosed"
+    [failure] = events(app, "answers_not_read")
+    assert failure["request_id"] == kent and "mention finder bug" in failure["error"]

@@ -30,7 +30,10 @@ _COMPARED = ("outcome", "exemptions", "excerpt", "urls", "page", "attachment_id"
 def source_anchor(
     message_id: int | None, attachment_id: int | None, page: int | None
 ) -> str | None:
-    """The id of a source page on the review screen, shared with links from other pages."""
+    """The id of a source page on the review screen, shared with links from other pages; None
+    when the answer names no page (a question the reply did not address)."""
+    if page is None:
+        return None
     if attachment_id is not None:
         return f"source-a{attachment_id}-p{page or 1}"
     if message_id is not None:
@@ -134,9 +137,9 @@ def _labels(messages: Sequence[Message]) -> dict[tuple[str, int], str]:
     labels: dict[tuple[str, int], str] = {}
     for message in messages:
         when = message.received_at or message.created_at
-        labels[("m", message.id)] = f"Email of {when:%d %b %Y}: {message.subject or 'no subject'}"
+        labels[("m", message.id)] = f"Email of {when:%d %b %Y}"
         for attachment in message.attachments:
-            labels[("a", attachment.id)] = f"{attachment.filename} ({when:%d %b %Y})"
+            labels[("a", attachment.id)] = attachment.filename
     return labels
 
 
@@ -145,7 +148,10 @@ def _row(
 ) -> AnswerRow:
     if answer is None:
         return AnswerRow(item, None)
-    if answer.attachment_id is not None:
+    anchor = source_anchor(answer.message_id, answer.attachment_id, answer.page)
+    if anchor is None:
+        source = ""
+    elif answer.attachment_id is not None:
         source = labels.get(("a", answer.attachment_id), "an attachment")
     elif answer.message_id is not None:
         source = labels.get(("m", answer.message_id), "an email")
@@ -168,7 +174,7 @@ def _row(
         item,
         answer,
         source_label=source,
-        anchor=source_anchor(answer.message_id, answer.attachment_id, answer.page),
+        anchor=anchor,
         parser_reading=reading,
     )
 

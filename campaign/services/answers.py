@@ -179,15 +179,19 @@ def _find(
     try:
         return list(answers_for(analysis, [item.text for item in asked]))
     except Exception as error:
-        log.exception("reading the answers of message %s failed", message.id)
-        record_event(
-            "answers_not_read",
-            request=message.request,
-            message_id=message.id,
-            parser_version=PARSER_VERSION,
-            error=f"{type(error).__name__}: {error}"[:500],
-        )
+        _not_read(message, error)
         return None
+
+
+def _not_read(message: Message, error: Exception) -> None:
+    log.exception("reading the answers of message %s failed", message.id)
+    record_event(
+        "answers_not_read",
+        request=message.request,
+        message_id=message.id,
+        parser_version=PARSER_VERSION,
+        error=f"{type(error).__name__}: {error}"[:500],
+    )
 
 
 def _readings(
@@ -473,13 +477,18 @@ def _reparse_request(
     """Fold the request's final replies, oldest first, into one reading per question."""
     views: list[dict[str, Any] | None] = [None] * len(asked)
     found: list[tuple[MentionFinding, Message]] = []
+    not_read = {"requests": 1, "replies": len(replies), "not_read": 1}
     for message in replies:
-        analysis = analyse_stored(message)
+        try:
+            analysis = analyse_stored(message)
+        except Exception as error:  # one unreadable reply must not stop the campaign's re-read
+            _not_read(message, error)
+            return not_read
         # Read now as something other than a final reply (its stored kind says otherwise):
         # its answers cannot be read again, so the request stays as it is.
         findings = _find(message, analysis, asked) if analysis.kind in FINAL_KINDS else None
         if findings is None:
-            return {"requests": 1, "replies": len(replies), "not_read": 1}
+            return not_read
         readings = _readings(message, findings, len(asked))
         views = [_merge(view, reading) for view, reading in zip(views, readings, strict=True)]
         found.extend((mention, message) for mention in analysis.mentions)

@@ -37,6 +37,9 @@ def register_blueprints(app: Flask) -> None:
     from campaign.web.followups.views import bp as followups_bp
 
     app.register_blueprint(followups_bp)
+    from campaign.web.answers.views import bp as answers_bp
+
+    app.register_blueprint(answers_bp)
 
     @app.before_request
     def require_sign_in():

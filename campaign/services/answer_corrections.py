@@ -221,11 +221,12 @@ def _describe_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> s
         old = before.get(name)
         if old == value or (not old and not value):
             continue
-        label = "source" if name in ("message_id", "attachment_id") else name
-        if name == "excerpt":
+        if name in ("message_id", "attachment_id"):
+            parts.append("source document changed")
+        elif name == "excerpt":
             parts.append("excerpt edited")
         else:
-            parts.append(f"{label}: {_shown(old)} → {_shown(value)}")
+            parts.append(f"{name}: {_shown(old)} → {_shown(value)}")
     return "; ".join(dict.fromkeys(parts)) or "no change"
 
 

@@ -99,7 +99,7 @@ def store_reply_answers(message: Message, analysis: ReplyAnalysis) -> bool:
     """A final reply filed on its request: read its answers with the request's questions (from
     the pages the analysis already read) and store them with its mentions. False if there was
     nothing to read (not a final reply, no request, or the reader failed: see the timeline)."""
-    request = message.request
+    request = _request_of(message)
     if request is None or not is_final_reply(message):
         return False
     asked = asked_questions(request)
@@ -121,7 +121,7 @@ def store_findings(
     Every asked question gets an answer row; a question the findings leave out is no_answer,
     which never replaces an earlier real answer. A person's correction is never touched.
     """
-    request = message.request
+    request = _request_of(message)
     asked = asked_questions(request) if asked is None else asked
     readings = _readings(message, findings, len(asked))
     answers = _answers_by_question(request)
@@ -142,12 +142,20 @@ def store_findings(
 
 def read_filed_reply(message: Message) -> bool:
     """A reply filed by hand after it was read: its answers from the stored text."""
-    if message.request is None or not is_final_reply(message):
+    if _request_of(message) is None or not is_final_reply(message):
         return False
     analysis = analyse_stored(message)
     if analysis.kind not in FINAL_KINDS:
         return False  # the parser reads it differently now; a re-parse will say so
     return store_reply_answers(message, analysis)
+
+
+def _request_of(message: Message) -> Request | None:
+    """The request a message is filed on, by its id: filing sets the id, and a relationship
+    read before filing would still say None."""
+    if message.request_id is None:
+        return None
+    return db.session.get(Request, message.request_id)
 
 
 def analyse_stored(message: Message) -> ReplyAnalysis:
@@ -187,7 +195,7 @@ def _not_read(message: Message, error: Exception) -> None:
     log.exception("reading the answers of message %s failed", message.id)
     record_event(
         "answers_not_read",
-        request=message.request,
+        request=_request_of(message),
         message_id=message.id,
         parser_version=PARSER_VERSION,
         error=f"{type(error).__name__}: {error}"[:500],

@@ -38,7 +38,8 @@ RETIRE_ABOVE_MB = 400  # a child that has grown past this is replaced after its 
 
 
 class _Lost(Exception):
-    """The child gave no answer: `timeout` or it died (`died`)."""
+    """The child gave no answer: `timeout`, it died reading the job (`died`), or it was
+    already gone before the job reached it (`gone`)."""
 
     def __init__(self, how: str) -> None:
         super().__init__(how)
@@ -70,7 +71,8 @@ class _Child:
         try:
             write_frame(self.process.stdin, header, payload)
         except (BrokenPipeError, OSError):
-            raise _Lost("died") from None
+            # Gone before it could read the job (killed while idle): not this document's doing.
+            raise _Lost("gone") from None
         return self._answer(deadline)
 
     def _answer(self, deadline: float) -> dict[str, Any]:
@@ -140,8 +142,14 @@ class ExtractionPool:
         self._alive = 0
         self._owner = os.getpid()
         self._peak_rss_kb = 0
+        self._started = 0
         self._closed = False
         _pools.add(self)
+
+    @property
+    def started(self) -> int:
+        """How many extraction processes this pool has started (reuse keeps it small)."""
+        return self._started
 
     @property
     def peak_rss_mb(self) -> float:
@@ -159,15 +167,11 @@ class ExtractionPool:
         timeout_seconds: float,
     ) -> dict[str, Any]:
         """One job's result, or UnreadableDocument with a reason naming `label` ("PDF", ...)."""
-        child = self._take(memory_limit_mb)
+        header = {"kind": kind, **options}
         try:
-            answer = child.ask({"kind": kind, **options}, payload, timeout_seconds)
-        except BaseException as error:
-            child.kill()
-            self._give_back(None)
-            if not isinstance(error, _Lost):
-                raise
-            if error.how == "timeout":
+            child, answer = self._ask(header, payload, memory_limit_mb, timeout_seconds)
+        except _Lost as lost:
+            if lost.how == "timeout":
                 raise UnreadableDocument(
                     f"{label} took longer than {timeout_seconds:g} seconds to read"
                 ) from None
@@ -186,6 +190,20 @@ class ExtractionPool:
             self._give_back(child)
         return _result(answer, label, memory_limit_mb)
 
+    def _ask(self, header: dict[str, Any], payload: bytes, memory_mb: int, seconds: float):
+        """(child, answer); a child found gone before the job reached it is replaced once."""
+        for attempt in (1, 2):
+            child = self._take(memory_mb)
+            try:
+                return child, child.ask(header, payload, seconds)
+            except BaseException as error:
+                child.kill()
+                self._give_back(None)
+                if isinstance(error, _Lost) and error.how == "gone" and attempt == 1:
+                    continue
+                raise
+        raise AssertionError("unreachable")
+
     def _take(self, memory_mb: int) -> _Child:
         retired: _Child | None = None
         with self._lock:
@@ -193,6 +211,10 @@ class ExtractionPool:
             if self._closed:
                 raise RuntimeError("extraction pool is closed")
             while True:
+                for child in [child for child in self._idle if child.process.poll() is not None]:
+                    self._idle.remove(child)  # died while idle (killed from outside)
+                    self._alive -= 1
+                    child.stop()
                 for index, child in enumerate(self._idle):
                     if child.memory_mb == memory_mb:
                         return self._idle.pop(index)
@@ -206,14 +228,17 @@ class ExtractionPool:
         if retired is not None:
             retired.stop()
         try:
-            return _Child.start(memory_mb)
+            child = _Child.start(memory_mb)
         except OSError:
             self._give_back(None)
             raise
+        with self._lock:
+            self._started += 1
+        return child
 
     def _give_back(self, child: _Child | None) -> None:
         with self._lock:
-            if child is not None and not self._closed and child.process.returncode is None:
+            if child is not None and not self._closed and child.process.poll() is None:
                 self._idle.append(child)
                 child = None
             else:
@@ -238,6 +263,8 @@ class ExtractionPool:
             child.forget()
         self._idle = []
         self._alive = 0
+        self._started = 0
+        self._peak_rss_kb = 0
         self._owner = os.getpid()
 
     def _reset_after_fork(self) -> None:

@@ -27,6 +27,8 @@ def read_xlsx(data: bytes) -> tuple[list[str], list[list[Table]]]:
     open_zip(data)  # sizes and DTDs checked before openpyxl parses anything
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except MemoryError:
+        raise  # the extraction process reports it as needing more memory
     except Exception as error:  # openpyxl raises many types for damaged workbooks
         raise UnreadableDocument(f"damaged Excel file ({type(error).__name__})") from None
     pages, tables = [], []

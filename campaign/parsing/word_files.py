@@ -59,6 +59,8 @@ def read_docx(data: bytes) -> tuple[list[str], list[list[Table]]]:
     open_zip(data)  # sizes and DTDs checked before python-docx parses anything
     try:
         document = docx.Document(io.BytesIO(data))
+    except MemoryError:
+        raise  # the extraction process reports it as needing more memory
     except Exception as error:  # python-docx raises several unrelated types for bad files
         raise UnreadableDocument(f"damaged Word file ({type(error).__name__})") from None
     pages = _Pages()

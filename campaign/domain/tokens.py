@@ -8,6 +8,7 @@ suggests the token a person or gateway probably meant (l/1, o/0 swaps, one chara
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import secrets
@@ -16,6 +17,9 @@ ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32: no i, l, o, u
 RANDOM_LENGTH = 12
 CHECK_LENGTH = 2
 TOKEN_LENGTH = RANDOM_LENGTH + CHECK_LENGTH
+_RANDOM_BITS = 5 * RANDOM_LENGTH  # each character carries 5 bits
+# RFC 4648 base32 digits, each standing for the same 5 bits as the alphabet's character.
+_FROM_BASE32 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", ALPHABET.encode())
 _TOKEN_RE = re.compile(rf"^[{ALPHABET}]{{{TOKEN_LENGTH}}}$")
 # Characters people and OCR confuse, read as the symbol the alphabet uses.
 _LOOKALIKES = str.maketrans({"i": "1", "l": "1", "o": "0", "u": "v"})
@@ -28,7 +32,15 @@ def _check(random_part: str) -> str:
 
 
 def new_token() -> str:
-    random_part = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+    """A fresh token: 60 bits from the OS's random source, then the check characters.
+
+    The bits are spelled by the C base32 encoder and one translation, not a character at a
+    time: a launch makes thousands of tokens and `secrets.choice` per character was a fifth
+    of its time. Every character is still uniform over the alphabet.
+    """
+    value = secrets.randbits(_RANDOM_BITS) << (64 - _RANDOM_BITS)  # left-aligned in 8 bytes
+    spelled = base64.b32encode(value.to_bytes(8, "big"))[:RANDOM_LENGTH]
+    random_part = spelled.translate(_FROM_BASE32).decode("ascii")
     return random_part + _check(random_part)
 
 

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from email import policy
+from email.headerregistry import Address
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from campaign.mail.transports import (
     OutboxTransport,
     PermanentSendError,
     TransientSendError,
+    from_header,
     outbox_file_name,
     transport_from_config,
 )
@@ -83,6 +85,41 @@ def test_accepted_letter_keeps_our_message_id_and_variables(mailgun, transport):
     assert received.headers["subject"] == sent.subject
     assert received.headers["x-foi-request-token"] == TOKEN
     assert received.form_value("to") == "foi@coventry.gov.uk"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "FOI Campaign",
+        "Siân Jones",
+        "Bürgerinitiative Transparenz",
+        "信息公开",
+        "Dr. Jones",  # a dot: quoted
+        "Smith, Jane",  # a comma: quoted
+        'The "Open" Group',  # quotes: escaped inside quotes
+        "back\\slash",
+        "O'Brien",
+        "",
+    ],
+)
+@pytest.mark.parametrize(
+    "address",
+    [
+        "foi+k7m2p9q4r8t3vw@foi.example.org",
+        "first.last@example.org",
+        "foi@bücher.example",  # non-ASCII domain: left to the header parser
+        '"quoted local"@example.org',
+    ],
+)
+def test_from_field_is_what_the_header_parser_writes(name, address):
+    """Mailgun gets the display name as text and encodes non-ASCII itself; the quoting must be
+    exactly email.headerregistry's, which the fast path skips for plain addresses."""
+    assert from_header(name, address) == str(Address(display_name=name, addr_spec=address))
+
+
+def test_from_field_refuses_a_line_break_in_the_name():
+    with pytest.raises(ValueError, match="CR or LF"):
+        from_header("FOI Campaign\r\nBcc: everyone@example.org", "foi@example.org")
 
 
 def test_chaser_carries_threading_headers(mailgun, transport):

@@ -182,8 +182,9 @@ class MailgunTransport:
 def mailgun_fields(email: OutgoingEmail) -> dict[str, str]:
     """The letter as Mailgun's form fields: the same headers the outbox writes into MIME."""
     fields = {
-        # Mailgun encodes non-ASCII headers itself; str(Address) only quotes what must be.
-        "from": str(Address(display_name=email.from_name, addr_spec=email.from_address)),
+        # Mailgun encodes non-ASCII headers itself: the display name goes as text, quoted
+        # only where RFC 5322 needs it.
+        "from": from_header(email.from_name, email.from_address),
         "to": email.to,
         "subject": email.subject,
         "text": email.body_text,
@@ -199,6 +200,30 @@ def mailgun_fields(email: OutgoingEmail) -> dict[str, str]:
         fields[f"h:{TOKEN_HEADER}"] = token
     fields.update({f"v:{name}": str(value) for name, value in email.variables.items()})
     return fields
+
+
+# An address whose local part and domain are plain dot-atoms (RFC 5322 3.2.3) of ASCII
+# characters: the header parser would hand it back unchanged.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
+_SPECIALS = frozenset('()<>@,:;.\\"[]')  # RFC 5322 specials: a phrase with one is quoted
+
+
+def from_header(display_name: str, address: str) -> str:
+    """`str(Address(display_name=..., addr_spec=...))` from email.headerregistry, which parses
+    the address with the full header grammar: a tenth of a letter's own cost, for addresses
+    (ours: foi+<token>@<domain>) that need none of it. Anything but a plain ASCII dot-atom
+    address, or a name with a line break, still goes through Address and its checks."""
+    if "\r" in display_name or "\n" in display_name or not _PLAIN_ADDRESS.fullmatch(address):
+        return str(Address(display_name=display_name, addr_spec=address))
+    if not display_name:
+        return address
+    if not _SPECIALS.isdisjoint(display_name):
+        escaped = display_name.replace("\\", "\\\\").replace('"', '\\"')
+        display_name = f'"{escaped}"'
+    return f"{display_name} <{address}>"
 
 
 def _raise_for_refusal(response: requests.Response) -> None:

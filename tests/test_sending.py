@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from fakes import FakeMailgun
 
 from campaign.extensions import db
-from campaign.models import Authority, Campaign, Message, Question, Request
+from campaign.models import Authority, Campaign, Event, Message, Question, Request
 from campaign.models.base import utcnow
 from campaign.services.launch import campaign_progress, launch_campaign
-from campaign.services.sending import SendOutcome, send_request
+from campaign.services.sending import SendOutcome, send_request, stuck_requests
 from campaign.tasks import transport_for
 
 BODY = (
@@ -171,6 +171,51 @@ def test_crash_after_claim_before_send_is_resent_once_with_the_same_message_id(
         assert [m.message_id for m in mailgun.messages] == [first_id]
         assert send_request(request.id, transport_for(mailgun_app)).outcome == (SendOutcome.SKIPPED)
         assert len(mailgun.messages) == 1
+
+
+def test_a_letter_that_cannot_be_written_fails_with_the_reason_and_is_not_left_claimed(
+    mailgun_app, mailgun
+):
+    """The letter quotes each authority's GSS code, and one authority has none: its request
+    fails with the template's own words, holds no claim, and the rest of its batch goes."""
+    with mailgun_app.app_context():
+        campaign = make_campaign(3)
+        campaign.body_template = BODY + "\n\nArea: {{ authority.gss_code[0] }}"
+        uncoded = "Council 0"
+        for authority in db.session.scalars(sa.select(Authority)):
+            authority.gss_code = None if authority.name == uncoded else f"E1{authority.id:07d}"
+        db.session.commit()
+
+        launch_campaign(campaign)
+
+        assert statuses(campaign) == {"sent": 2, "delivery_failed": 1}
+        failed = db.session.scalar(
+            sa.select(Request).join(Authority).where(Authority.name == uncoded)
+        )
+        assert failed.send_claimed_at is None
+        assert failed.failure_reason == (
+            "The letter could not be written: "
+            "The body uses a placeholder that has no value: str object has no element 0"
+        )
+        event = db.session.scalar(
+            sa.select(Event).where(
+                Event.request_id == failed.id, Event.to_status == "delivery_failed"
+            )
+        )
+        assert event.from_status == "queued" and event.detail["reason"] == failed.failure_reason
+        assert failed.messages == []  # nothing stored, so nothing to reconcile or resend
+        assert len(mailgun.messages) == 2
+        assert stuck_requests(utcnow() + timedelta(days=1)) == []
+
+        # Queued again unchanged, it fails again the same way, and again holds no claim.
+        failed.status = "queued"
+        db.session.commit()
+        report = send_request(failed.id, transport_for(mailgun_app))
+        assert report.outcome == SendOutcome.FAILED
+        assert report.detail.startswith("The body uses a placeholder that has no value")
+        db.session.expire_all()
+        assert (failed.status, failed.send_claimed_at) == ("delivery_failed", None)
+        assert mailgun.post_count == 2
 
 
 def test_a_fresh_claim_is_left_to_the_worker_holding_it(mailgun_app, mailgun):

@@ -10,15 +10,16 @@ batch of letters: building ORM objects cost more than rendering the letters did.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSON
 
 from campaign.domain.letters import LetterAuthority, LetterContext, LetterError, law_for
 from campaign.domain.letters import render_letter as render
@@ -43,6 +44,7 @@ _DEAD_LETTER = ("rejected", "failed")  # a resend writes a new letter rather tha
 _REQUEST = Request.__table__
 _MESSAGE = Message.__table__
 _UTC = UTCDateTime()
+_Statement = TypeVar("_Statement", bound=sa.Executable)
 
 
 def stale_claim() -> timedelta:
@@ -72,37 +74,72 @@ def reply_address(token: str) -> str:
     return f"foi+{token}@{current_app.config['MAIL_DOMAIN']}"
 
 
+# Statements built once -------------------------------------------------------------------
+
+_BUILT: dict[tuple[Any, ...], Any] = {}
+
+
+def _built(key: tuple[Any, ...], build: Callable[[], _Statement]) -> _Statement:
+    """The statement `build` makes, made once per `key` and kind of database; what changes
+    from run to run goes in bound parameters.
+
+    Building a statement and working out its cache key cost SQLAlchemy more than running it
+    did (0.2 to 0.5 ms each, a dozen statements per batch of letters).
+    """
+    full_key = (*key, db.session.get_bind().dialect.name)
+    statement = _BUILT.get(full_key)
+    if statement is None:
+        statement = _BUILT[full_key] = build()
+    return statement
+
+
+def _on_postgresql() -> bool:
+    """PostgreSQL gets one parameter for many rows or ids; SQLite gets plain lists, its
+    executemany being a loop in this process with no server to wait for."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _among(column: sa.ColumnElement[int], name: str = "ids") -> sa.ColumnElement[bool]:
+    """`column IN :name`, the ids given when the statement runs. On PostgreSQL it is
+    `column = ANY(:name)`, one array parameter: an IN list is rendered with a cast per id on
+    every run, and is a different statement for every number of ids."""
+    if _on_postgresql():
+        return column == sa.any_(sa.bindparam(name, type_=ARRAY(sa.Integer())))
+    return column.in_(sa.bindparam(name, expanding=True))
+
+
 # Many rows in one statement ---------------------------------------------------------------
 
 
-def _as_arrays(rows: list[dict[str, Any]], types: Mapping[str, Any]) -> sa.TableValuedAlias:
-    """The rows as a table PostgreSQL builds from one array per column:
-    unnest(:a_values, :b_values, ...) AS v(a, b, ...).
+def _json_value(value: Any) -> str:
+    """Timestamps in a JSON document of rows, held to what UTCDateTime accepts."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use datetime.now(UTC)")
+        return value.astimezone(UTC).isoformat()
+    raise TypeError(f"{type(value).__name__} cannot go into a JSON document of rows")
+
+
+def _rows_parameter(rows: list[dict[str, Any]]) -> dict[str, str]:
+    return {"rows": json.dumps(rows, default=_json_value, ensure_ascii=False)}
+
+
+def _as_table(types: Mapping[str, Any]) -> sa.TableValuedAlias:
+    """The rows given as the `rows` parameter (`_rows_parameter`), as a table PostgreSQL reads
+    from one JSON document: json_to_recordset(:rows) AS v(a INTEGER, b VARCHAR, ...).
 
     What SQLAlchemy does with a list of rows costs PostgreSQL, per batch of 25 letters:
-    an executemany is 25 statements for the server to run (recording a batch's outcomes took
-    it about twice as long as one statement over arrays); a multi-row INSERT ... VALUES has a
+    an executemany is 25 statements for the server to run; a multi-row INSERT ... VALUES has a
     parameter per value, and psycopg parses a statement of more than 50 parameters afresh, in
-    Python, every time (half the CPU of a 2,000-letter launch); and UPDATE ... FROM
-    (VALUES ...) is compiled afresh every time (3 ms). A statement over arrays has one
-    parameter per column whatever the number of rows, and is compiled once.
+    Python, every time; and UPDATE ... FROM (VALUES ...) is compiled afresh every time (3 ms).
+    One array per column (unnest) avoided those, but psycopg then quoted every element of
+    every array in Python. One JSON document is written by the C encoder and read by the
+    server, and the statement is the same text whatever the number of rows, so psycopg
+    prepares it on the server after a few runs.
     """
-    return (
-        sa.func.unnest(
-            *(
-                sa.bindparam(f"{name}_values", [row[name] for row in rows], ARRAY(type_))
-                for name, type_ in types.items()
-            )
-        )
-        .table_valued(*types, name="v")
-        .render_derived()
-    )
-
-
-def _rows_as_arrays() -> bool:
-    """PostgreSQL gets `_as_arrays`; SQLite has no arrays, and its executemany is a loop in
-    this process with no server to wait for."""
-    return db.session.get_bind().dialect.name == "postgresql"
+    source = sa.func.json_to_recordset(sa.cast(sa.bindparam("rows", type_=sa.Text), JSON))
+    columns = (sa.column(name, type_) for name, type_ in types.items())
+    return source.table_valued(*columns).render_derived(name="v", with_types=True)
 
 
 def insert_rows(
@@ -111,16 +148,19 @@ def insert_rows(
     """INSERT rows that all have the same keys; `returning` of each, in no particular order."""
     if not rows:
         return []
-    statement = table.insert()
-    params: list[dict[str, Any]] | None = rows
-    if _rows_as_arrays():
-        names = list(rows[0])
-        source = _as_arrays(rows, {name: table.c[name].type for name in names})
-        statement, params = statement.from_select(names, sa.select(*source.c)), None
-    if returning:
-        return list(db.session.execute(statement.returning(*returning), params))
-    db.session.execute(statement, params)
-    return []
+    names = tuple(rows[0])
+
+    def build() -> sa.Insert:
+        statement = table.insert()
+        if _on_postgresql():
+            source = _as_table({name: table.c[name].type for name in names})
+            statement = statement.from_select(names, sa.select(*source.c))
+        return statement.returning(*returning) if returning else statement
+
+    key = ("insert", table.name, names, tuple(column.name for column in returning))
+    params = _rows_parameter(rows) if _on_postgresql() else rows
+    result = db.session.execute(_built(key, build), params)
+    return list(result) if returning else []
 
 
 def update_rows(
@@ -129,15 +169,20 @@ def update_rows(
     statement: Callable[[Mapping[str, sa.ColumnElement[Any]]], sa.Update],
 ) -> None:
     """Run, once per row, the UPDATE that `statement` builds from that row's values (given by
-    name, of the types in `types`)."""
+    name, of the types in `types`). `statement` is a module-level function: what it builds is
+    kept and reused (see `_built`)."""
     if not rows:
         return
-    if _rows_as_arrays():
-        source = _as_arrays(rows, types)
-        db.session.execute(statement({name: source.c[name] for name in types}))
-    else:
-        params = {name: sa.bindparam(name, type_=type_) for name, type_ in types.items()}
-        db.session.execute(statement(params), rows)
+
+    def build() -> sa.Update:
+        if _on_postgresql():
+            source = _as_table(types)
+            return statement({name: source.c[name] for name in types})
+        return statement({name: sa.bindparam(name, type_=type_) for name, type_ in types.items()})
+
+    key = ("update", statement.__module__, statement.__qualname__, *types)
+    params = _rows_parameter(rows) if _on_postgresql() else rows
+    db.session.execute(_built(key, build), params)
 
 
 @dataclass(frozen=True)
@@ -164,10 +209,9 @@ class PendingRequest:
         return self.sent_to or self.authority.email
 
 
-def load_pending(request_ids: Sequence[int]) -> dict[int, PendingRequest]:
-    """The requests with these ids, by id; ids with no request are left out."""
+def _pending_query() -> sa.Select[Any]:
     authority = Authority.__table__
-    rows = db.session.execute(
+    return (
         sa.select(
             _REQUEST.c.id,
             _REQUEST.c.campaign_id,
@@ -185,8 +229,13 @@ def load_pending(request_ids: Sequence[int]) -> dict[int, PendingRequest]:
             authority.c.foi_email,
         )
         .join(authority, authority.c.id == _REQUEST.c.authority_id)
-        .where(_REQUEST.c.id.in_(request_ids))
+        .where(_among(_REQUEST.c.id))
     )
+
+
+def load_pending(request_ids: Sequence[int]) -> dict[int, PendingRequest]:
+    """The requests with these ids, by id; ids with no request are left out."""
+    rows = db.session.execute(_built(("pending",), _pending_query), {"ids": list(request_ids)})
     return {
         row[0]: PendingRequest(
             *row[:8],
@@ -214,26 +263,35 @@ class _CampaignLetter:
     questions: list[str]
 
 
-def _campaign_letters(campaign_ids: set[int]) -> dict[int, _CampaignLetter]:
-    """Read once per batch, so an edit to a live campaign applies from the next batch on."""
+def _campaign_letters_query() -> sa.Select[Any]:
     campaign, question = Campaign.__table__, Question.__table__
-    questions: dict[int, list[str]] = {campaign_id: [] for campaign_id in campaign_ids}
-    for campaign_id, text in db.session.execute(
-        sa.select(question.c.campaign_id, question.c.text)
-        .where(question.c.campaign_id.in_(campaign_ids))
-        .order_by(question.c.campaign_id, question.c.position)
-    ):
-        questions[campaign_id].append(text)
-    rows = db.session.execute(
+    return (
         sa.select(
             campaign.c.id,
             campaign.c.subject_template,
             campaign.c.body_template,
             campaign.c.title,
             campaign.c.letter_version,
-        ).where(campaign.c.id.in_(campaign_ids))
+            question.c.text,
+        )
+        .outerjoin(question, question.c.campaign_id == campaign.c.id)
+        .where(_among(campaign.c.id))
+        .order_by(campaign.c.id, question.c.position)
     )
-    return {row[0]: _CampaignLetter(*row[1:], questions[row[0]]) for row in rows}
+
+
+def _campaign_letters(campaign_ids: set[int]) -> dict[int, _CampaignLetter]:
+    """Read once per batch, so an edit to a live campaign applies from the next batch on."""
+    query = _built(("campaign letters",), _campaign_letters_query)
+    letters: dict[int, _CampaignLetter] = {}
+    for campaign_id, subject, body, title, version, text in db.session.execute(
+        query, {"ids": list(campaign_ids)}
+    ):
+        if campaign_id not in letters:
+            letters[campaign_id] = _CampaignLetter(subject, body, title, version, [])
+        if text is not None:  # None: a campaign with no questions
+            letters[campaign_id].questions.append(text)
+    return letters
 
 
 def render_for(
@@ -266,9 +324,8 @@ def _outbound_letters(request_ids: Sequence[int]) -> dict[int, Message]:
     return {m.request_id: m for m in rows}
 
 
-def _stored_letters(request_ids: Sequence[int]) -> dict[int, sa.Row[Any]]:
-    """`_outbound_letters` as rows, with only what a resend of the same letter needs."""
-    rows = db.session.execute(
+def _stored_letters_query() -> sa.Select[Any]:
+    return (
         sa.select(
             _MESSAGE.c.request_id,
             _MESSAGE.c.id,
@@ -279,13 +336,37 @@ def _stored_letters(request_ids: Sequence[int]) -> dict[int, sa.Row[Any]]:
             _MESSAGE.c.delivery_status,
         )
         .where(
-            _MESSAGE.c.request_id.in_(request_ids),
+            _among(_MESSAGE.c.request_id),
             _MESSAGE.c.direction == MessageDirection.OUTBOUND.value,
             _MESSAGE.c.kind == MessageKind.REQUEST.value,
         )
         .order_by(_MESSAGE.c.id)
     )
-    return {row.request_id: row for row in rows}
+
+
+def _stored_letters(request_ids: Sequence[int]) -> dict[int, sa.Row[Any]]:
+    """`_outbound_letters` as rows, with only what a resend of the same letter needs."""
+    query = _built(("stored letters",), _stored_letters_query)
+    return {row.request_id: row for row in db.session.execute(query, {"ids": list(request_ids)})}
+
+
+def _claim_statement() -> sa.Update:
+    return (
+        _REQUEST.update()
+        .where(
+            _among(_REQUEST.c.id),
+            _REQUEST.c.status == RequestStatus.QUEUED.value,
+            sa.or_(
+                _REQUEST.c.send_claimed_at.is_(None),
+                _REQUEST.c.send_claimed_at < sa.bindparam("stale_before", type_=_UTC),
+            ),
+        )
+        .values(
+            send_claimed_at=sa.bindparam("now", type_=_UTC),
+            send_attempts=_REQUEST.c.send_attempts + 1,
+        )
+        .returning(_REQUEST.c.id, _REQUEST.c.send_attempts)
+    )
 
 
 def _claim(request_ids: Sequence[int], now: datetime) -> dict[int, int]:
@@ -293,17 +374,8 @@ def _claim(request_ids: Sequence[int], now: datetime) -> dict[int, int]:
     Those another worker holds are left out."""
     if not request_ids:
         return {}
-    stale_before = now - stale_claim()
-    claimed = db.session.execute(
-        _REQUEST.update()
-        .where(
-            _REQUEST.c.id.in_(request_ids),
-            _REQUEST.c.status == RequestStatus.QUEUED.value,
-            sa.or_(_REQUEST.c.send_claimed_at.is_(None), _REQUEST.c.send_claimed_at < stale_before),
-        )
-        .values(send_claimed_at=now, send_attempts=_REQUEST.c.send_attempts + 1)
-        .returning(_REQUEST.c.id, _REQUEST.c.send_attempts)
-    )
+    params = {"ids": list(request_ids), "now": now, "stale_before": now - stale_claim()}
+    claimed = db.session.execute(_built(("claim",), _claim_statement), params)
     return {request_id: attempts for request_id, attempts in claimed}
 
 
@@ -367,11 +439,8 @@ def _prepare(
         inserted = insert_rows(_MESSAGE, rows, _MESSAGE.c.request_id, _MESSAGE.c.id)
         new_pks = {request_id: pk for request_id, pk in inserted}
     if reused:
-        db.session.execute(
-            _MESSAGE.update()
-            .where(_MESSAGE.c.id.in_([m.id for m in reused.values()]))
-            .values(delivery_status="sending")
-        )
+        ids = [m.id for m in reused.values()]
+        db.session.execute(_built(("resending",), _resending), {"ids": ids})
     db.session.commit()
 
     by_request = {row["request_id"]: row for row in rows}
@@ -414,7 +483,13 @@ def _email(
 
 
 def _fail_now(request_id: int, reason: str) -> None:
-    request = db.session.get(Request, request_id)
+    """Fail a request this worker has just claimed, releasing the claim.
+
+    The row is read again: a Request the session already held (the launch's own session, when
+    jobs run in-process) still shows no claim, so setting none would be no change to write,
+    and the request would stay claimed.
+    """
+    request = db.session.get(Request, request_id, populate_existing=True)
     assert request is not None, "a claimed request exists"
     request.failure_reason = reason
     request.send_claimed_at = None
@@ -485,68 +560,80 @@ class _Recorder:
         """All outcomes collected so far in one transaction, a statement per kind of outcome."""
         if not len(self):
             return
-        message, request = _MESSAGE, _REQUEST
-        update_rows(
-            self.messages,
-            {"pk": sa.Integer(), "status": sa.String(), "tid": sa.String(), "at": _UTC},
-            lambda row: (
-                message.update()
-                .where(message.c.id == row["pk"])
-                .values(
-                    # A delivery report that raced ahead of this record is kept.
-                    delivery_status=sa.case(
-                        (
-                            sa.or_(
-                                *(message.c.delivery_status == value for value in _OPEN_DELIVERY)
-                            ),
-                            row["status"],
-                        ),
-                        else_=message.c.delivery_status,
-                    ),
-                    transport_id=sa.func.coalesce(row["tid"], message.c.transport_id),
-                    sent_at=sa.func.coalesce(message.c.sent_at, row["at"]),
-                )
-            ),
-        )
-        update_rows(
-            self.sent,
-            {"rid": sa.Integer(), "at": _UTC, "version": sa.Integer()},
-            lambda row: (
-                request.update()
-                .where(request.c.id == row["rid"], request.c.status == RequestStatus.QUEUED.value)
-                .values(
-                    status=RequestStatus.SENT.value,
-                    status_changed_at=row["at"],
-                    sent_at=row["at"],
-                    last_contact_at=row["at"],
-                    send_claimed_at=None,
-                    letter_version=sa.func.coalesce(row["version"], request.c.letter_version),
-                )
-            ),
-        )
+        update_rows(self.messages, _OUTCOME_TYPES, _record_outcome)
+        update_rows(self.sent, _SENT_TYPES, _record_sent_request)
         if self.retry:
-            db.session.execute(
-                request.update()
-                .where(request.c.id.in_([row["rid"] for row in self.retry]))
-                .values(send_claimed_at=None)
-            )
-        update_rows(
-            self.failed,
-            {"rid": sa.Integer(), "reason": sa.Text(), "at": _UTC},
-            lambda row: (
-                request.update()
-                .where(request.c.id == row["rid"], request.c.status == RequestStatus.QUEUED.value)
-                .values(
-                    status=RequestStatus.DELIVERY_FAILED.value,
-                    status_changed_at=row["at"],
-                    failure_reason=row["reason"],
-                    send_claimed_at=None,
-                )
-            ),
-        )
+            ids = [row["rid"] for row in self.retry]
+            db.session.execute(_built(("release",), _release_claims), {"ids": ids})
+        update_rows(self.failed, _FAILED_TYPES, _record_failed_request)
         insert_rows(Event.__table__, self.events)
         db.session.commit()
         self.__init__()
+
+
+# What each outcome writes, built once (see update_rows) ------------------------------------
+
+_OUTCOME_TYPES = {"pk": sa.Integer(), "status": sa.String(), "tid": sa.String(), "at": _UTC}
+_SENT_TYPES = {"rid": sa.Integer(), "at": _UTC, "version": sa.Integer()}
+_FAILED_TYPES = {"rid": sa.Integer(), "reason": sa.Text(), "at": _UTC}
+
+
+def _record_outcome(row: Mapping[str, sa.ColumnElement[Any]]) -> sa.Update:
+    message = _MESSAGE
+    return (
+        message.update()
+        .where(message.c.id == row["pk"])
+        .values(
+            # A delivery report that raced ahead of this record is kept.
+            delivery_status=sa.case(
+                (
+                    sa.or_(*(message.c.delivery_status == value for value in _OPEN_DELIVERY)),
+                    row["status"],
+                ),
+                else_=message.c.delivery_status,
+            ),
+            transport_id=sa.func.coalesce(row["tid"], message.c.transport_id),
+            sent_at=sa.func.coalesce(message.c.sent_at, row["at"]),
+        )
+    )
+
+
+def _record_sent_request(row: Mapping[str, sa.ColumnElement[Any]]) -> sa.Update:
+    request = _REQUEST
+    return (
+        request.update()
+        .where(request.c.id == row["rid"], request.c.status == RequestStatus.QUEUED.value)
+        .values(
+            status=RequestStatus.SENT.value,
+            status_changed_at=row["at"],
+            sent_at=row["at"],
+            last_contact_at=row["at"],
+            send_claimed_at=None,
+            letter_version=sa.func.coalesce(row["version"], request.c.letter_version),
+        )
+    )
+
+
+def _record_failed_request(row: Mapping[str, sa.ColumnElement[Any]]) -> sa.Update:
+    request = _REQUEST
+    return (
+        request.update()
+        .where(request.c.id == row["rid"], request.c.status == RequestStatus.QUEUED.value)
+        .values(
+            status=RequestStatus.DELIVERY_FAILED.value,
+            status_changed_at=row["at"],
+            failure_reason=row["reason"],
+            send_claimed_at=None,
+        )
+    )
+
+
+def _release_claims() -> sa.Update:
+    return _REQUEST.update().where(_among(_REQUEST.c.id)).values(send_claimed_at=None)
+
+
+def _resending() -> sa.Update:
+    return _MESSAGE.update().where(_among(_MESSAGE.c.id)).values(delivery_status="sending")
 
 
 def _event(

@@ -363,19 +363,28 @@ def _confirm(
         for rank, entry in enumerate(entries)
     ]
     best = max(scores)
-    if best[0]:
+    # At the start of a sentence a capital proves nothing, so one cue is not enough there.
+    if best[0] and (best[0] > 1 or _mid_sentence(text, start) or _SYSTEM_WORDS.search(window)):
         return entries[-best[1]]
     if len(entries) == 1 and (
         _listed_beside(text, start, end, named)
         or _MAKER_BEFORE.search(text, max(0, start - 60), start)
     ):
         return entries[0]
+    if _mid_sentence(text, start) and _PRODUCT_WORD_AFTER.match(text, end):
+        return entries[0]  # "the Mosaic system": the first listed sense of the word
     uncued = [entry for entry in entries if entry.name not in gazetteer.cues]
     if uncued and _mid_sentence(text, start) and _SYSTEM_WORDS.search(window):
         return uncued[0]
     return None
 
 
+_PRODUCT_WORD_AFTER = re.compile(
+    r"[ \t]+(?:(?:case|management|recording|records?|finance|social|care|crime|intelligence|"
+    r"analytics|reporting|data)[ \t]+){0,2}(?:system|software|platform|database|application|"
+    r"module|package|solution)s?\b",
+    re.IGNORECASE,
+)
 # "supplied by BT", "a contract with EY": the phrase itself says a company is meant.
 _MAKER_BEFORE = re.compile(
     r"\b(?:(?:supplied|provided|developed|built|designed|hosted|delivered|licensed|maintained|"
@@ -715,21 +724,23 @@ def _sentence(text: str, start: int, end: int) -> str:
     A sentence stops at . ! or ?, at a blank line, and at a line break that is not a wrap (the
     next line starts a list item, or a capitalised line follows a short one: headings, Q/A rows).
     """
-    low = max(0, start - 600)
-    begin = low
-    for match in _SENTENCE_END.finditer(text, low, start):
+    begin = text.rfind("\n", 0, start) + 1
+    while begin > 0 and start - begin < 600:
+        previous = text.rfind("\n", 0, begin - 1) + 1
+        if not _wraps(text[previous : begin - 1], text[begin : _line_end(text, begin)]):
+            break
+        begin = previous
+    finish = _line_end(text, end)
+    while finish < len(text) and finish - end < 600:
+        following = _line_end(text, finish + 1)
+        line_start = text.rfind("\n", 0, finish) + 1
+        if not _wraps(text[line_start:finish], text[finish + 1 : following]):
+            break
+        finish = following
+    for match in _SENTENCE_END.finditer(text, begin, start):
         begin = match.end()
-    lines = text[begin:start].split("\n")
-    keep = len(lines) - 1
-    while keep > 0 and _wraps(lines[keep - 1], lines[keep]):
-        keep -= 1
-    begin = start - len("\n".join(lines[keep:]))
-    stop = _SENTENCE_END.search(text, end, end + 600)
-    lines = text[end : stop.end() if stop else end + 600].split("\n")
-    keep = 1
-    while keep < len(lines) and _wraps(lines[keep - 1], lines[keep]):
-        keep += 1
-    finish = end + len("\n".join(lines[:keep]))
+    if stop := _SENTENCE_END.search(text, end, finish):
+        finish = stop.end()
     sentence = " ".join(text[begin:finish].split())
     if len(sentence) <= MAX_SENTENCE_CHARS:
         return sentence
@@ -738,9 +749,13 @@ def _sentence(text: str, start: int, end: int) -> str:
     room = max(0, MAX_SENTENCE_CHARS - min(len(rest), MAX_SENTENCE_CHARS // 2))
     left = before[-room:] if room < len(before) else before
     clipped = (left + rest)[:MAX_SENTENCE_CHARS].strip()
-    return (
-        ("…" if left != before else "") + clipped + ("…" if len(left + rest) > len(clipped) else "")
-    )
+    opening = "…" if left != before else ""
+    return opening + clipped + ("…" if len(left + rest) > len(clipped) else "")
+
+
+def _line_end(text: str, position: int) -> int:
+    end = text.find("\n", position)
+    return len(text) if end < 0 else end
 
 
 def _wraps(line: str, following: str) -> bool:

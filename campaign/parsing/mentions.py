@@ -580,7 +580,15 @@ _GENERIC = _words(
     scottish uk machine learning artificial algorithm algorithms algorithmic automated
     automation decision decisions making process processes processing statistical statistics
     survey census research study studies trial trials evidence based university college
-    institute centre center network hub foundation dynamics cohort"""
+    institute centre center network hub foundation dynamics cohort criminal justice youth
+    welfare legal immigration asylum pension pensions electoral voting insurance special
+    educational needs disabilities disability years primary secondary mental physical disabled
+    older vulnerable homeless homelessness domestic abuse violence offender offenders victim
+    victims missing exploitation sexual blue badge land registry direct open target delivery
+    future improvement transformation change transition neighbourhood neighbourhoods street
+    environmental highway road roads traffic fire rescue emergency ambulance medical patient
+    patients hospital clinical mobile desktop cloud server servers network networks telephony
+    email website intranet internet portal online paper manual spreadsheet spreadsheets"""
 )
 _GENERIC_ACRONYMS = _words(
     """it hr crm gis erp cctv anpr ict nhs dwp hmrc bi ai api sql id uk eu foi foia gdpr pdf csv

@@ -20,7 +20,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from campaign.parsing.findings import MentionFinding, SourcePage
@@ -148,7 +148,9 @@ def find_mentions(pages: Sequence[SourcePage]) -> list[MentionFinding]:
         text = page.text
         addresses = _addresses(text)
         hits = _gazetteer_hits(gazetteer, text, addresses, confirmed)
-        taken = [(hit.start, hit.end) for hit in hits] + addresses
+        taken = bytearray(addresses)  # characters no pattern may claim
+        for hit in hits:
+            taken[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
         hits = [hit for hit in hits if hit.entry is not None]
         hits += _pattern_hits(text, taken, public_bodies)
         for hit in sorted(hits, key=lambda hit: hit.start):
@@ -178,7 +180,9 @@ class _Spelling:
 
 @dataclass(frozen=True)
 class _Gazetteer:
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str]  # finds names that start with a capital
+    anchored: re.Pattern[str]  # the same names in any case, matched at a given position
+    lower_starts: tuple[str, ...]  # first words of spellings that start in lower case
     spellings: dict[str, list[_Spelling]]
     plain: dict[str, GazetteerEntry]
     cues: dict[str, re.Pattern[str]]
@@ -200,13 +204,18 @@ def _gazetteer() -> _Gazetteer:
             spellings.setdefault(key, []).append(_Spelling(entry, alias, guarded))
             if not guarded:
                 plain[key] = entry
-    # A name starts with a capital unless the spelling itself starts in lower case.
     names = [spelling.written for group in spellings.values() for spelling in group]
-    lower_ok = {name for name in names if name[0].islower()}
-    pattern = re.compile(_any_word(names, lower_too=lower_ok) + r"\b")
+    pattern = re.compile(_any_word(names) + r"\b")
+    anchored = re.compile(rf"\b{_trie(names)}\b")
+    # Spellings written in lower case ("risk based verification", "iBase") may start a name in
+    # lower case; their first words are looked for literally, which keeps the main scan to
+    # capitals (several times faster than letting every lower-case word in).
+    lower_starts = {re.split(r"[\s\-']", name)[0] for name in names if name[0].islower()}
     cues = {entry.name: _cue_pattern(entry.cues) for entry in entries if entry.cues}
     domains = {domain: entry for entry in entries for domain in entry.domains}
-    return _Gazetteer(pattern, spellings, plain, cues, domains)
+    return _Gazetteer(
+        pattern, anchored, tuple(sorted(lower_starts)), spellings, plain, cues, domains
+    )
 
 
 def _split(cell: str | None) -> tuple[str, ...]:
@@ -227,28 +236,30 @@ def _units(alias: str) -> list[str]:
     return units
 
 
-def _any_word(
-    words: Iterable[str], *, upper_too: bool = False, lower_too: Iterable[str] = ()
-) -> str:
-    """One regular expression for many words or phrases, compared without case.
+def _any_word(words: Iterable[str], *, upper_too: bool = False) -> str:
+    """One regular expression for many words or phrases that start with a capital.
 
     The words are laid out as a trie, so shared prefixes are written once, and a look-ahead on
-    the first letter (a capital, unless the word is in `lower_too` or `upper_too` is set) skips
-    most positions before the trie is walked: several times faster than a plain alternation.
+    the first letter skips most positions before the trie is walked: several times faster than
+    a plain alternation. With `upper_too` the words may start in either case.
     """
+    words = list(words)
+    firsts = {word[0].upper() for word in words}
+    if upper_too:
+        firsts |= {word[0].lower() for word in words}
+    starts = "".join(re.escape(char) for char in sorted(firsts))
+    return rf"(?=[{starts}])\b{_trie(words)}"
+
+
+def _trie(words: Iterable[str]) -> str:
+    """The words as one trie-shaped expression, compared without case."""
     trie: dict = {}
-    firsts: set[str] = set()
-    lower = set(lower_too)
     for word in words:
         node = trie
         for unit in _units(word):
             node = node.setdefault(unit, {})
         node[""] = {}
-        firsts.add(word[0].upper())
-        if upper_too or word in lower:
-            firsts.add(word[0].lower())
-    first = "".join(re.escape(char) for char in sorted(firsts))
-    return rf"(?=[{first}])\b(?i:{_render(trie)})"
+    return f"(?i:{_render(trie)})"
 
 
 def _render(node: dict) -> str:
@@ -295,16 +306,18 @@ _LIST_GAP = re.compile(r"[\s,;/&()\-]*(?:(?:and|or)[\s,;/&()\-]*)?", re.IGNORECA
 
 
 def _gazetteer_hits(
-    gazetteer: _Gazetteer, text: str, addresses: list[tuple[int, int]], confirmed: set[str]
+    gazetteer: _Gazetteer, text: str, addresses: bytearray, confirmed: set[str]
 ) -> list[_Hit]:
     """Gazetteer names on one page; spans that only block patterns come back with no entry."""
     plain: list[_Hit] = []
     guarded: list[tuple[int, int, list[_Spelling]]] = []
     position = 0
-    while match := gazetteer.pattern.search(text, position):
+    for match in _candidates(gazetteer, text):
         start, end = match.span()
+        if start < position:
+            continue
         spellings = _fitting(gazetteer, text[start:end])
-        while not spellings and (shorter := gazetteer.pattern.match(text, start, end - 1)):
+        while not spellings and (shorter := gazetteer.anchored.match(text, start, end - 1)):
             # The longest spelling does not fit ("Troubled Families programme" against
             # "... Programme"): try the shorter ones that end at a word boundary.
             end = shorter.end()
@@ -314,7 +327,7 @@ def _gazetteer_hits(
         position = end if spellings else start + 1
         if not spellings or spellings[0].entry.category == "ignore":
             plain.append(_Hit(start, end, None))
-        elif any(a_start <= start and end <= a_end for a_start, a_end in addresses):
+        elif addresses[start] and addresses[end - 1]:
             plain.append(_Hit(start, end, None))  # part of a link, read by _domain_hits
         elif not spellings[0].guarded:
             plain.append(_Hit(start, end, spellings[0].entry))
@@ -332,8 +345,28 @@ def _gazetteer_hits(
     return hits
 
 
+def _candidates(gazetteer: _Gazetteer, text: str) -> list[re.Match[str]]:
+    """Longest listed spellings at each place a name may start, in text order."""
+    found = list(gazetteer.pattern.finditer(text))
+    starts = set()
+    for word in gazetteer.lower_starts:
+        position = text.find(word)
+        while position >= 0:
+            if position == 0 or not (text[position - 1].isalnum() or text[position - 1] == "_"):
+                starts.add(position)
+            position = text.find(word, position + 1)
+    found += [m for start in starts if (m := gazetteer.anchored.match(text, start))]
+    return sorted(found, key=lambda match: match.start()) if starts else found
+
+
 def _fitting(gazetteer: _Gazetteer, written: str) -> list[_Spelling]:
-    spellings = gazetteer.spellings.get(alias_key(written), [])
+    return _fitting_spellings(written)
+
+
+@lru_cache(maxsize=4096)
+def _fitting_spellings(written: str) -> list[_Spelling]:
+    """The listed spellings a piece of text fits, capitals included (remembered: names recur)."""
+    spellings = _gazetteer().spellings.get(alias_key(written), [])
     return [spelling for spelling in spellings if _case_fits(spelling.written, written)]
 
 
@@ -439,11 +472,15 @@ _TOP_LEVEL = re.compile(r"\.(?:com|org|net|io|uk)\b", re.IGNORECASE)
 _HOST_BEFORE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*\Z")
 
 
-def _addresses(text: str) -> list[tuple[int, int]]:
-    """Spans of web and email addresses: names inside them are links, not prose."""
-    spans: list[tuple[int, int]] = []
+_WEB, _EMAIL = 1, 2
+
+
+def _addresses(text: str) -> bytearray:
+    """Web and email addresses marked character by character (1 web, 2 email; 0 prose)."""
+    marks = bytearray(len(text))
+    reached = 0
     for match in _ADDRESS_START.finditer(text):
-        if spans and match.start() < spans[-1][1]:
+        if match.start() < reached:
             continue
         start = match.start()
         while start > 0 and not text[start - 1].isspace() and match.start() - start < 200:
@@ -451,11 +488,13 @@ def _addresses(text: str) -> list[tuple[int, int]]:
         end = match.end()
         while end < len(text) and not text[end].isspace() and end - match.end() < 500:
             end += 1
-        spans.append((start, end))
-    return spans
+        kind = _EMAIL if "@" in text[start:end] and "/" not in text[start:end] else _WEB
+        marks[start:end] = bytes([kind]) * (end - start)
+        reached = end
+    return marks
 
 
-def _domain_hits(gazetteer: _Gazetteer, text: str, addresses: list[tuple[int, int]]) -> list[_Hit]:
+def _domain_hits(gazetteer: _Gazetteer, text: str, addresses: bytearray) -> list[_Hit]:
     """Links to a listed system's own site (blpd.gov.uk), outside email addresses."""
     hits = []
     for match in _TOP_LEVEL.finditer(text):
@@ -463,9 +502,7 @@ def _domain_hits(gazetteer: _Gazetteer, text: str, addresses: list[tuple[int, in
         if before is None:
             continue
         start = before.start()
-        if "@" in text[max(0, start - 1) : match.end() + 1] or any(
-            a_start <= start < a_end and "@" in text[a_start:a_end] for a_start, a_end in addresses
-        ):
+        if "@" in text[max(0, start - 1) : match.end() + 1] or addresses[start] == _EMAIL:
             continue  # an email address names the sender's mail host, not a system
         parts = (before.group() + match.group()).lower().split(".")
         for index in range(len(parts) - 1):
@@ -624,7 +661,7 @@ def _public_body_words(pages: Sequence[SourcePage]) -> set[str]:
     return words
 
 
-def _pattern_hits(text: str, taken: list[tuple[int, int]], public: set[str]) -> list[_Hit]:
+def _pattern_hits(text: str, taken: bytearray, public: set[str]) -> list[_Hit]:
     """Capitalised names beside product words, supplier words or dealings with a company."""
     hits = []
     for trigger in _triggers().finditer(text):
@@ -632,7 +669,7 @@ def _pattern_hits(text: str, taken: list[tuple[int, int]], public: set[str]) -> 
         word = word[:-1] if word.endswith("s") and word[:-1] in _TRIGGER_WORDS else word
         for match, category in _names_at(text, trigger, word):
             start, end = match.span("name")
-            if any(start < t_end and t_start < end for t_start, t_end in taken):
+            if any(taken[start:end]):
                 continue
             if _TITLES.search(text, max(0, start - 20), start):
                 continue

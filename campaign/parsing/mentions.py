@@ -151,7 +151,7 @@ def find_mentions(pages: Sequence[SourcePage]) -> list[MentionFinding]:
         taken = bytearray(addresses)  # characters no pattern may claim
         for hit in hits:
             taken[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
-        hits = [hit for hit in hits if hit.entry is not None]
+        hits = _without_possessive_vendors(text, [hit for hit in hits if hit.entry is not None])
         hits += _pattern_hits(text, taken, public_bodies)
         for hit in sorted(hits, key=lambda hit: hit.start):
             name = hit.entry.name if hit.entry else hit.name
@@ -357,6 +357,24 @@ def _candidates(gazetteer: _Gazetteer, text: str) -> list[re.Match[str]]:
             position = text.find(word, position + 1)
     found += [m for start in starts if (m := gazetteer.anchored.match(text, start))]
     return sorted(found, key=lambda match: match.start()) if starts else found
+
+
+def _without_possessive_vendors(text: str, hits: list[_Hit]) -> list[_Hit]:
+    """Drop "IBM" from "IBM's iBase": the vendor is named as the maker of the product."""
+    starts = {hit.start for hit in hits if hit.entry and hit.entry.category == "system"}
+    return [
+        hit
+        for hit in hits
+        if not (
+            hit.entry
+            and hit.entry.category == "vendor"
+            and (after := _POSSESSIVE.match(text, hit.end))
+            and after.end() in starts
+        )
+    ]
+
+
+_POSSESSIVE = re.compile(r"['\u2019]s?[ \t]+")
 
 
 def _fitting(gazetteer: _Gazetteer, written: str) -> list[_Spelling]:

@@ -200,6 +200,9 @@ def test_vendor_named_inside_a_product_name_is_not_listed_again():
     assert names(text) == ["Capita One"]
     # Qlik's name is not a word of QlikView's, so both are listed
     assert names("We use QlikView, bought from Qlik.") == ["QlikView", "Qlik"]
+    # "Microsoft's Power BI" names Microsoft as the maker of the product
+    assert names("We use Microsoft's Power BI.") == ["Power BI"]
+    assert names("We use Power BI. Microsoft supports it.") == ["Power BI", "Microsoft"]
 
 
 def test_sentence_is_trimmed_around_the_mention():

@@ -16,6 +16,8 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,8 @@ __all__ = [
 
 # Seconds of OCR per scanned page at most; the whole document has `ocr_timeout_seconds`.
 OCR_PAGE_SECONDS = 60.0
+# A PDF longer than this is read in page ranges by several extraction processes at once.
+SPLIT_AFTER = 40
 _LABELS = {
     "pdf": "PDF",
     "docx": "Word file",
@@ -265,7 +269,7 @@ def _pdf(
     ocr: bool,
     ocr_seconds: float,
 ) -> ExtractedText:
-    read = pool.run("pdf", data, {"max_pages": max_pages, "engine": engine}, **limits)
+    read = _pdf_pages(data, pool, limits, max_pages, engine)
     pages: list[str] = read["pages"]
     tables: list[list[Table]] = read["tables"]
     scanned: list[int] = read["scanned"]
@@ -293,6 +297,38 @@ def _pdf(
         unread_pages=unread,
         note=note,
     )
+
+
+def _pdf_pages(
+    data: bytes, pool: ExtractionPool, limits: dict[str, Any], max_pages: int, engine: str
+) -> dict[str, Any]:
+    """Pages, tables and scanned pages of a PDF; a long one is read in parallel page ranges.
+
+    The first SPLIT_AFTER pages (a whole letter, usually) are one job. Past that, the rest is
+    shared between the pool's processes, so a 300-page release does not keep one core busy
+    while the others wait; each range has what is left of the time limit.
+    """
+    deadline = time.monotonic() + limits["timeout_seconds"]
+    job = {"max_pages": max_pages, "engine": engine}
+    read = pool.run("pdf", data, {**job, "last": SPLIT_AFTER}, **limits)
+    wanted = min(read["page_count"], max_pages)
+    if engine != "pdfium" or wanted <= SPLIT_AFTER:
+        return read
+    parts = max(1, min(pool.size, (wanted - SPLIT_AFTER) // SPLIT_AFTER))
+    step = -(-(wanted - SPLIT_AFTER) // parts)
+    ranges = [(start, min(start + step, wanted)) for start in range(SPLIT_AFTER, wanted, step)]
+
+    def read_range(bounds: tuple[int, int]) -> dict[str, Any]:
+        remaining = max(deadline - time.monotonic(), 0.001)
+        options = {**job, "first": bounds[0], "last": bounds[1]}
+        return pool.run("pdf", data, options, **{**limits, "timeout_seconds": remaining})
+
+    with ThreadPoolExecutor(len(ranges), thread_name_prefix="pdf-range") as threads:
+        for part in threads.map(read_range, ranges):
+            read["pages"] += part["pages"]
+            read["tables"] += part["tables"]
+            read["scanned"] += part["scanned"]
+    return read
 
 
 def _recognised(

@@ -84,7 +84,8 @@ def _read(kind: str, data: bytes, job: dict[str, Any]) -> dict[str, Any]:
     if kind == "pdf":
         from campaign.parsing.pdf_text import read_pdf
 
-        return read_pdf(data, job["max_pages"], job.get("engine", "pdfium")).to_json()
+        engine, first, last = job.get("engine", "pdfium"), job.get("first", 0), job.get("last")
+        return read_pdf(data, job["max_pages"], engine, first, last).to_json()
     if kind == "ocr":
         from campaign.parsing.ocr import recognise_pages
 

@@ -1,13 +1,17 @@
 """PDF text page by page, with ruled tables, inside a capped extraction process.
 
 Policy: PDFium (pypdfium2) reads every page's text; it is about 35 times faster than
-pdfplumber. Tables are found on the same PDFium page from the lines it draws (tables.py, the
-lattice method pdfplumber uses for `extract_tables`), and each cell's text is read with
-PDFium's text-in-a-rectangle call. Only pages that draw at least two horizontal and two
-vertical lines are looked at, so a plain letter costs nothing extra. pdfplumber (words with
+pdfplumber. Tables are looked for on the first `TABLE_PAGES` pages only, where the letter and
+its answers are (an authority's answer table sits in the reply letter; past page 50 a PDF is
+a released report, read as plain text). They are found on the same PDFium page from the lines
+it draws (tables.py, the lattice method pdfplumber uses for `extract_tables`), and each cell's
+text is read with PDFium's text-in-a-rectangle call. Pages that draw fewer than four shapes
+(most letters) or thousands (charts, maps) are not looked at. pdfplumber (words with
 positions, its own table finder) is used only when a caller asks for `engine="pdfplumber"`,
 for example to re-read one document whose layout PDFium got wrong: at 7 to 15 pages a second,
 running it on every table page would make reading a reply slower than pdftotext.
+
+A long PDF can be read in page ranges (`first`, `last`) by several processes at once.
 
 Runs in the extraction process (see extraction_worker.py); every page, text page and document
 is closed after use so a long-lived process does not grow.
@@ -18,11 +22,11 @@ from __future__ import annotations
 import ctypes
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from campaign.parsing.extracted import Table, UnreadableDocument
 from campaign.parsing.tables import (
+    MIN_LINE,
     Box,
     Line,
     cell_text,
@@ -32,8 +36,12 @@ from campaign.parsing.tables import (
     table_text,
 )
 
-# Object walks stop here: a page with tens of thousands of objects is a drawing or a map.
-MAX_OBJECTS = 20_000
+TABLE_PAGES = 50
+# A page with more objects than this is a drawing or a map: no tables looked for.
+MAX_OBJECTS = 5_000
+# A table needs at least four drawn lines; a page drawing thousands of shapes is a chart.
+MIN_PATHS = 4
+MAX_PATHS = 2_000
 MAX_PATH_SEGMENTS = 400
 THIN = 2.0  # a filled rectangle this thin is a ruled line
 FAR = 100_000.0  # beyond any page: "the whole width"
@@ -57,8 +65,13 @@ class PdfPages:
         }
 
 
-def read_pdf(data: bytes, max_pages: int, engine: str = "pdfium") -> PdfPages:
-    """Text of the first `max_pages` pages; UnreadableDocument for password or damage."""
+def read_pdf(
+    data: bytes, max_pages: int, engine: str = "pdfium", first: int = 0, last: int | None = None
+) -> PdfPages:
+    """Text of pages `first` to `last` (exclusive; at most to `max_pages`), counted from 0.
+
+    UnreadableDocument for a password or damage. `page_count` is the whole document's.
+    """
     if engine == "pdfplumber":
         return _read_with_pdfplumber(data, max_pages)
     import pypdfium2 as pdfium
@@ -71,10 +84,11 @@ def read_pdf(data: bytes, max_pages: int, engine: str = "pdfium") -> PdfPages:
         result = PdfPages(page_count=len(pdf))
         if result.page_count == 0:
             raise UnreadableDocument("PDF is damaged and cannot be read: it has no pages")
-        for index in range(min(result.page_count, max_pages)):
+        end = min(result.page_count, max_pages, result.page_count if last is None else last)
+        for index in range(first, end):
             page = pdf[index]
             try:
-                text, tables, looks_scanned = _read_page(page)
+                text, tables, looks_scanned = _read_page(page, tables=index < TABLE_PAGES)
             finally:
                 page.close()
             result.pages.append(text)
@@ -116,13 +130,15 @@ def _unreadable(error: BaseException) -> UnreadableDocument:
 # --- one PDFium page --------------------------------------------------------------------------
 
 
-def _read_page(page) -> tuple[str, list[Table], bool]:
+def _read_page(page, tables: bool) -> tuple[str, list[Table], bool]:
     """The page's text with its ruled tables written in, its tables, and whether it is a scan."""
     textpage = page.get_textpage()
     try:
         text = tidy_page(textpage.get_text_range())
         readable = is_readable(text)
-        shapes = _Shapes(page)
+        if readable and not tables:
+            return text, [], False
+        shapes = _Shapes(page, lines=readable)
         if not readable:
             # No usable text: a scan (pictures) or unmapped glyphs, unless the page is blank.
             return "", [], shapes.images > 0 or shapes.texts > 0
@@ -168,9 +184,14 @@ class _View:
 
 
 class _Shapes:
-    """One walk over the page's objects: how many pictures and text runs, and its ruled lines."""
+    """One walk over the page's objects: how many pictures and text runs, and its ruled lines.
 
-    def __init__(self, page) -> None:
+    Written for speed (it runs on every page): plain PDFium calls, and path objects are only
+    turned into lines when there are enough of them to make a table and not so many that
+    the page is a chart or a map.
+    """
+
+    def __init__(self, page, lines: bool = True) -> None:
         import pypdfium2.raw as pdfium_c
 
         self._c = pdfium_c
@@ -179,35 +200,48 @@ class _Shapes:
         self.texts = 0
         self.horizontal: list[Line] = []
         self.vertical: list[Line] = []
+        self._paths: list[tuple[object, tuple | None]] = []
         self._budget = MAX_OBJECTS
-        self._bounds = tuple(ctypes.c_float() for _ in range(4))
-        self._point = (ctypes.c_float(), ctypes.c_float())
-        count = pdfium_c.FPDFPage_CountObjects(page.raw)
-        objects = (pdfium_c.FPDFPage_GetObject(page.raw, index) for index in range(count))
-        self._walk(objects, None, depth=0)
+        # Without text, a page only needs to say whether it shows anything: stop at the first.
+        self._first_only = not lines
+        self._walk(page.raw, None, 0)
+        if lines and self._budget >= 0 and MIN_PATHS <= len(self._paths) <= MAX_PATHS:
+            self._lines()
 
     @property
     def lines_enough(self) -> bool:
         return len(self.horizontal) >= 2 and len(self.vertical) >= 2
 
-    def _walk(self, objects: Iterator, outer: tuple | None, depth: int) -> None:
+    def _walk(self, parent, outer: tuple | None, depth: int) -> None:
         c = self._c
-        for obj in objects:
-            self._budget -= 1
-            if self._budget < 0:
-                return
-            kind = c.FPDFPageObj_GetType(obj)
-            if kind == c.FPDF_PAGEOBJ_TEXT:
+        if depth == 0:
+            count, get = c.FPDFPage_CountObjects(parent), c.FPDFPage_GetObject
+        else:
+            count, get = c.FPDFFormObj_CountObjects(parent), c.FPDFFormObj_GetObject
+        get_type, paths = c.FPDFPageObj_GetType, self._paths
+        text, image, path, form = (
+            c.FPDF_PAGEOBJ_TEXT,
+            c.FPDF_PAGEOBJ_IMAGE,
+            c.FPDF_PAGEOBJ_PATH,
+            c.FPDF_PAGEOBJ_FORM,
+        )
+        count = max(count, 0)
+        self._budget -= count
+        if self._budget < 0:
+            return  # a drawing or a map, not a letter: no tables looked for
+        for index in range(count):
+            obj = get(parent, index)
+            kind = get_type(obj)
+            if kind == path:
+                paths.append((obj, outer))
+            elif kind == text:
                 self.texts += 1
-            elif kind == c.FPDF_PAGEOBJ_IMAGE:
+            elif kind == image:
                 self.images += 1
-            elif kind == c.FPDF_PAGEOBJ_PATH:
-                self._path(obj, outer)
-            elif kind == c.FPDF_PAGEOBJ_FORM and depth < 3:
-                matrix = _compose(self._matrix(obj), outer)
-                count = c.FPDFFormObj_CountObjects(obj)
-                inner = (c.FPDFFormObj_GetObject(obj, index) for index in range(max(count, 0)))
-                self._walk(inner, matrix, depth + 1)
+            elif kind == form and depth < 3:
+                self._walk(obj, _compose(self._matrix(obj), outer), depth + 1)
+            if self._first_only and (self.texts or self.images):
+                return
 
     def _matrix(self, obj) -> tuple:
         matrix = self._c.FS_MATRIX()
@@ -215,55 +249,83 @@ class _Shapes:
             return (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
         return (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
 
-    def _path(self, obj, outer: tuple | None) -> None:
+    def _lines(self) -> None:
         c = self._c
-        left, bottom, right, top = self._bounds
-        if not c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
-            return
-        x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
-        if x1 - x0 <= THIN or y1 - y0 <= THIN:
-            # A hairline or a thin filled bar: one ruled line through its middle.
-            if x1 - x0 <= THIN:
+        get_bounds, count_segments = c.FPDFPageObj_GetBounds, c.FPDFPath_CountSegments
+        left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+        segments: list[tuple[float, float, float, float]] = []  # x0, y0, x1, y1 in user space
+        for obj, outer in self._paths:
+            if not get_bounds(obj, left, bottom, right, top):
+                continue
+            x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+            width, height = x1 - x0, y1 - y0
+            if width < MIN_LINE and height < MIN_LINE:
+                continue  # a dot, a bullet or a glyph drawn as a shape
+            if width <= THIN:  # a hairline or a thin filled bar: one line through its middle
                 middle = (x0 + x1) / 2
-                self._add(_apply(outer, middle, y0), _apply(outer, middle, y1))
-            else:
+                found = [(middle, y0, middle, y1)]
+            elif height <= THIN:
                 middle = (y0 + y1) / 2
-                self._add(_apply(outer, x0, middle), _apply(outer, x1, middle))
-            return
-        segments = c.FPDFPath_CountSegments(obj)
-        if segments in (4, 5):
-            # A rectangle (cell border or shading): its four sides, as pdfplumber counts them.
-            corners = [_apply(outer, x, y) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
-            for index in range(4):
-                self._add(corners[index], corners[index - 1])
-            return
-        if segments <= 5 or segments > MAX_PATH_SEGMENTS:
-            return
-        own = _compose(self._matrix(obj), outer)
-        x, y = self._point
-        start = current = None
-        for index in range(segments):
-            segment = c.FPDFPath_GetPathSegment(obj, index)
-            if not c.FPDFPathSegment_GetPoint(segment, x, y):
-                continue
-            point = _apply(own, x.value, y.value)
-            kind = c.FPDFPathSegment_GetType(segment)
-            if kind == c.FPDF_SEGMENT_MOVETO:
-                start = current = point
-                continue
-            if kind == c.FPDF_SEGMENT_LINETO and current is not None:
-                self._add(current, point)
-            current = point
-            if c.FPDFPathSegment_GetClose(segment) and start is not None:
-                self._add(current, start)
-                current = start
+                found = [(x0, middle, x1, middle)]
+            else:
+                count = count_segments(obj)
+                if count in (4, 5):
+                    # A rectangle (a cell's border or shading): four sides, as pdfplumber has.
+                    found = [(x0, y0, x1, y0), (x1, y0, x1, y1), (x1, y1, x0, y1), (x0, y1, x0, y0)]
+                elif 5 < count <= MAX_PATH_SEGMENTS:
+                    found = self._straight_sides(obj, count)
+                    outer = _compose(self._matrix(obj), outer)
+                else:
+                    continue
+            if outer is not None:
+                found = [
+                    (*_apply(outer, ax, ay), *_apply(outer, bx, by)) for ax, ay, bx, by in found
+                ]
+            segments += found
+        self._classify(segments)
 
-    def _add(self, one: tuple[float, float], other: tuple[float, float]) -> None:
-        (ax, ay), (bx, by) = self.view.shown(*one), self.view.shown(*other)
-        if abs(ay - by) <= 1.0 and abs(ax - bx) > 1.0:
-            self.horizontal.append(Line((ay + by) / 2, min(ax, bx), max(ax, bx)))
-        elif abs(ax - bx) <= 1.0 and abs(ay - by) > 1.0:
-            self.vertical.append(Line((ax + bx) / 2, min(ay, by), max(ay, by)))
+    def _straight_sides(self, obj, count: int) -> list[tuple[float, float, float, float]]:
+        """The straight sides of a path drawn as one object (a whole grid, say), in the path's
+        own space; none for a curved shape, which is a drawing, not a table."""
+        c = self._c
+        get_segment, get_point = c.FPDFPath_GetPathSegment, c.FPDFPathSegment_GetPoint
+        get_type, is_closing = c.FPDFPathSegment_GetType, c.FPDFPathSegment_GetClose
+        move, line = c.FPDF_SEGMENT_MOVETO, c.FPDF_SEGMENT_LINETO
+        x, y = ctypes.c_float(), ctypes.c_float()
+        sides: list[tuple[float, float, float, float]] = []
+        start = current = None
+        for index in range(count):
+            segment = get_segment(obj, index)
+            kind = get_type(segment)
+            if kind not in (move, line):
+                return []
+            if not get_point(segment, x, y):
+                continue
+            point = (x.value, y.value)
+            if kind == line and current is not None:
+                sides.append((*current, *point))
+            current = point if kind == line else None
+            if kind == move:
+                start = current = point
+            if is_closing(segment) and start is not None and current is not None:
+                sides.append((*current, *start))
+                current = start
+        return sides
+
+    def _classify(self, segments: list[tuple[float, float, float, float]]) -> None:
+        """Horizontal and vertical lines on the page as shown; slanted ones are dropped."""
+        horizontal, vertical = self.horizontal, self.vertical
+        if self.view.rotation == 0:  # most pages: y flips, nothing else (kept inline for speed)
+            shown = [(ax, -ay, bx, -by) for ax, ay, bx, by in segments]
+        else:
+            turn = self.view.shown
+            shown = [(*turn(ax, ay), *turn(bx, by)) for ax, ay, bx, by in segments]
+        for ax, ay, bx, by in shown:
+            if -1.0 <= ay - by <= 1.0:
+                if abs(ax - bx) >= MIN_LINE:
+                    horizontal.append(Line((ay + by) / 2, min(ax, bx), max(ax, bx)))
+            elif -1.0 <= ax - bx <= 1.0 and abs(ay - by) >= MIN_LINE:
+                vertical.append(Line((ax + bx) / 2, min(ay, by), max(ay, by)))
 
 
 def _compose(inner: tuple, outer: tuple | None) -> tuple:
@@ -294,9 +356,20 @@ def _with_tables(
 ) -> tuple[str, list[Table], bool]:
     """Page text rebuilt band by band so each table reads as rows, with the text around it."""
 
+    import pypdfium2.raw as pdfium_c
+
+    size = pdfium_c.FPDFText_CountChars(textpage.raw) + 1
+    buffer = (ctypes.c_ushort * size)()
+
     def text_in(box: Box) -> str:
+        # One PDFium call into a buffer the size of the page's text (pypdfium2's helper
+        # calls twice to size its own buffer, which doubles the cost on a big table).
         left, bottom, right, top = view.user_rect(box)
-        return tidy_page(textpage.get_text_bounded(left, bottom, right, top)).strip()
+        written = pdfium_c.FPDFText_GetBoundedText(
+            textpage.raw, left, top, right, bottom, buffer, size
+        )
+        raw = ctypes.string_at(buffer, max(written, 0) * 2).decode("utf-16-le", "ignore")
+        return tidy_page(raw.replace("\x00", "")).strip()
 
     tables: list[Table] = []
     parts: list[str] = []

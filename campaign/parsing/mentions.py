@@ -563,7 +563,7 @@ _NAMING = {"scheme", "programme"}  # only before "called"/"known as"
 _TRIGGER_WORDS = _PRODUCT_NOUNS | _MAKER_VERBS | _DEALINGS | _SUPPLIERS | _LICENCES | _NAMING
 # "the Foo system", "Foo case management software": the name ends where the trigger begins.
 _NAME_BEFORE_PRODUCT = re.compile(
-    rf"(?<![\w'\u2019&])(?P<name>{_NAME})[ \t]+(?:{_QUALIFIER}[ \t]+){{0,3}}\Z"
+    rf"(?<![\w'\u2019&./@])(?P<name>{_NAME})[ \t]+(?:{_QUALIFIER}[ \t]+){{0,3}}\Z"
 )
 _CALLED = re.compile(
     r"[ \t]+(?:(?i:is|was)[ \t]+)?(?i:called|known[ \t]+as|named|entitled|branded)[ \t]+"
@@ -583,7 +583,7 @@ _SUPPLIER_IS = re.compile(
     rf"[ \t]*(?:(?:is|was|are|were)[ \t]+|[,:\-][ \t]*)(?:the[ \t]+)?(?P<name>{_NAME})"
 )
 _IS_SUPPLIER = re.compile(
-    rf"(?<![\w'\u2019&])(?P<name>{_NAME})[ \t]+(?:is|are|was|were)[ \t]+(?:our|the)[ \t]+"
+    rf"(?<![\w'\u2019&./@])(?P<name>{_NAME})[ \t]+(?:is|are|was|were)[ \t]+(?:our|the)[ \t]+"
     r"(?:[a-z]+[ \t]+){0,2}\Z"
 )
 _FOR = re.compile(rf"[ \t]+(?:for|to[ \t]+use)[ \t]+(?:the[ \t]+)?(?P<name>{_NAME})")
@@ -691,14 +691,17 @@ def _pattern_hits(text: str, taken: bytearray, public: set[str]) -> list[_Hit]:
                 continue
             if _TITLES.search(text, max(0, start - 20), start):
                 continue
-            name = _clean_name(match.group("name"))
             noun = trigger.group()
-            if (
+            # "Foo Dataset" is the name; "Foo System" and "Foo HR system" are Foo.
+            named_by_noun = (
                 match.re is _NAME_BEFORE_PRODUCT
                 and noun[0].isupper()
                 and _bare(noun) not in {"system", "systems", "software"}
-            ):
-                name = f"{name} {noun}"  # "Foo Dataset" is the name; "Foo System" is Foo
+            )
+            keep_tail = named_by_noun or category == "vendor"  # "Quorum Analytics" keeps its tail
+            name = _clean_name(match.group("name"), public, keep_tail=keep_tail)
+            if named_by_noun:
+                name = f"{name} {noun}"
             if name and _is_product_name(name, public, category == "vendor"):
                 hits.append(_Hit(start, end, None, name, category))
     return hits
@@ -735,11 +738,20 @@ def _bare(word: str) -> str:
     return normalise(word).lower().removesuffix("'s")
 
 
-def _clean_name(name: str) -> str:
+def _clean_name(name: str, public: set[str], *, keep_tail: bool = False) -> str:
+    """A pattern's name without the words around it: "the Council's Foo HR" is Foo."""
     words = name.split()
+    for index in range(len(words) - 1, -1, -1):
+        if re.search(r"['\u2019]s$", words[index]) and _bare(words[index]) in (
+            _PUBLIC_BODY | _GENERIC | public
+        ):
+            words = words[index + 1 :]  # "the Council's", "Gwent Police's"
+            break
     while words and words[0].lower() in {"the", "a", "an", "our", "their", "its", "this"}:
         words.pop(0)
     while words and _VERSION.match(words[-1]):
+        words.pop()
+    while not keep_tail and len(words) > 1 and _bare(words[-1]) in _GENERIC | _GENERIC_ACRONYMS:
         words.pop()
     if words:
         words[-1] = re.sub(r"['\u2019]s$", "", words[-1])

@@ -70,6 +70,8 @@ def names(text: str) -> list[str]:
         ("Hart District Council does not use HART.", ["HART"]),
         ("HART DISTRICT COUNCIL: FREEDOM OF INFORMATION RESPONSE", []),
         ("Records are kept for a kid's whole time in care.", []),
+        ("Messages are sent with the GOV.UK Notify platform.", ["GOV.UK Notify"]),
+        ("Published on the GOV.UK website.", []),
     ],
 )
 def test_reply_sentence_names(text, expected):
@@ -136,6 +138,10 @@ def test_everyday_words_need_context(text, expected):
         ),
         ("Predictive risk model provided by Hoople Ltd.", ["Hoople"]),
         ("Our contractor is Quorum Analytics.", ["Quorum Analytics"]),
+        # the words around a name are not part of it
+        ("The Origin HR system is used for payroll.", ["Origin"]),
+        ("Gwent Police's Zephyr Finance system went live.", ["Zephyr"]),
+        ("The Foo Bar Dataset links school and health records.", ["Foo Bar Dataset"]),
     ],
 )
 def test_unlisted_products_and_suppliers_found_by_pattern(text, expected):

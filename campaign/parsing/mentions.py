@@ -565,6 +565,11 @@ _TRIGGER_WORDS = _PRODUCT_NOUNS | _MAKER_VERBS | _DEALINGS | _SUPPLIERS | _LICEN
 _NAME_BEFORE_PRODUCT = re.compile(
     rf"(?<![\w'\u2019&./@])(?P<name>{_NAME})[ \t]+(?:{_QUALIFIER}[ \t]+){{0,3}}\Z"
 )
+# "SEEMiS, the schools management information system": a name, then what it is.
+_NAME_BEFORE_DESCRIPTION = re.compile(
+    rf"(?<![\w'\u2019&./@])(?P<name>{_NAME})[ \t]*,[ \t]+(?:the|a|an|our|its|their)[ \t]+"
+    r"(?:[\w'\u2019\-]+[ \t]+){0,5}\Z"
+)
 _CALLED = re.compile(
     r"[ \t]+(?:(?i:is|was)[ \t]+)?(?i:called|known[ \t]+as|named|entitled|branded)[ \t]+"
     rf"[\"'\u2018\u201c]?(?P<name>{_NAME})"
@@ -643,7 +648,11 @@ _GENERIC = _words(
     future improvement transformation change transition neighbourhood neighbourhoods street
     environmental highway road roads traffic fire rescue emergency ambulance medical patient
     patients hospital clinical mobile desktop cloud server servers network networks telephony
-    email website intranet internet portal online paper manual spreadsheet spreadsheets"""
+    email website intranet internet portal online paper manual spreadsheet spreadsheets
+    neither either both none one two three four five several many most much more less few own
+    very only just whichever whose however therefore furthermore moreover again instead
+    meanwhile overall whilst while although though since following finally ok firstly secondly
+    thirdly lastly additionally currently previously unfortunately specifically generally"""
 )
 _GENERIC_ACRONYMS = _words(
     """it hr crm gis erp cctv anpr ict nhs dwp hmrc bi ai api sql id uk eu foi foia gdpr pdf csv
@@ -717,7 +726,9 @@ def _names_at(text: str, trigger: re.Match[str], word: str) -> list[tuple[re.Mat
     start, end = trigger.span()
     found: list[tuple[re.Match[str] | None, str]] = []
     if word in _PRODUCT_NOUNS:
-        found.append((_NAME_BEFORE_PRODUCT.search(text, max(0, start - 120), start), "system"))
+        window = max(0, start - 120)
+        found.append((_NAME_BEFORE_PRODUCT.search(text, window, start), "system"))
+        found.append((_NAME_BEFORE_DESCRIPTION.search(text, window, start), "system"))
     if word in _PRODUCT_NOUNS or word in _NAMING:
         found.append((_CALLED.match(text, end), "system"))
     if word in _PRODUCT_NOUNS:
@@ -778,6 +789,8 @@ def _is_product_name(name: str, public: set[str], organisation: bool) -> bool:
     ]
     if not distinctive:
         return False
+    if len(words) == 1 and words[0].endswith("ly") and name[1:].islower():
+        return False  # "Unfortunately, the system ...": an adverb, not a name
     if organisation and len(words) >= 2 and "of" not in words:
         plain_words = all(w[0].isupper() and w[1:].islower() for w in name.split() if w != "&")
         if plain_words and not set(words) & _ORGANISATION_MARKS:

@@ -138,6 +138,7 @@ def test_everyday_words_need_context(text, expected):
         ),
         ("Predictive risk model provided by Hoople Ltd.", ["Hoople"]),
         ("Our contractor is Quorum Analytics.", ["Quorum Analytics"]),
+        ("Zephyr, our case management system, went live in 2016.", ["Zephyr"]),
         # the words around a name are not part of it
         ("The Origin HR system is used for payroll.", ["Origin"]),
         ("Gwent Police's Zephyr Finance system went live.", ["Zephyr"]),
@@ -173,6 +174,9 @@ def test_pattern_findings_say_so():
         "The software is provided by Academy.",
         "Please see the attached Microsoft Word document and Excel spreadsheet.",
         "The system is Windows based.",
+        "Neither system uses predictive analytics.",
+        "Unfortunately, the system is not predictive.",
+        "In March, the new system went live.",
     ],
 )
 def test_bodies_laws_people_dates_and_addresses_are_not_mentions(text):

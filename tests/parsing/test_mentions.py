@@ -242,6 +242,7 @@ def test_gazetteer_file_is_sound():
     assert len(entries) > 150
     assert gazetteer_problems(entries) == []
     assert {entry.category for entry in entries} <= set(CATEGORIES)
+    assert all(len(entry.name) <= 120 for entry in entries)  # Mention.name is 120 characters
     canonical = [alias_key(entry.name) for entry in entries]
     assert len(canonical) == len(set(canonical))
     owners: dict[str, set[str]] = {}

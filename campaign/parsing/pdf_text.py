@@ -418,12 +418,13 @@ def _read_with_pdfplumber(data: bytes, max_pages: int) -> PdfPages:
         for index, page in enumerate(pdf.pages[:max_pages]):
             try:
                 text, tables = _pdfplumber_page(page)
+                shows_something = bool(text.strip() or page.images)
             finally:
-                page.close()
+                page.close()  # pdfplumber keeps every parsed object of a page until then
             readable = is_readable(text)
             result.pages.append(text if readable else "")
             result.tables.append(tables if readable else [])
-            if not readable and (page.images or text.strip()):
+            if not readable and shows_something:
                 result.scanned.append(index)
         return result
 

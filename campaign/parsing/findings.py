@@ -13,7 +13,7 @@ from typing import Any
 
 # Bump when the answer or mention rules change, so a campaign can be re-read with the new rules
 # and every stored answer says which rules produced it.
-PARSER_VERSION = "2026.11.1"
+PARSER_VERSION = "2026.11.2"
 
 
 @dataclass(frozen=True)

@@ -248,7 +248,7 @@ def test_json_has_exactly_the_parse_reply_fields():
         "review_window_days",
         "answers",
     ]
-    assert result["mentions"] == [] and result["answers"] == []
+    assert result["mentions"] == ["Capita One"] and result["answers"] == []
 
 
 def test_subject_reference_wins_and_says_where_it_came_from():

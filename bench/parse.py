@@ -20,9 +20,10 @@ long FOI release: a running header, numbered headings, paragraphs set word by wo
 processors write them (Times, kerned TJ arrays), a ruled answers table every fifth page, and
 page numbers. `corpus` repeats the text pages of the corpus's real documents (embedded fonts,
 pictures, charts; tests/fixtures/corpus and ../shared/corpus when present); `plain` is one
-Helvetica paragraph per page. `peak_mb` is the largest resident memory
-one reading pipeline used: a worker process plus its extraction process (each one's peak);
-`peak_total_mb` adds up every worker and extraction process. The last line is one JSON object.
+Helvetica paragraph per page. `peak_mb` is the largest resident memory one
+reading pipeline used: a worker process's peak plus the peaks of every extraction process it
+started (a long PDF is read by two at once), an upper bound; `peak_total_mb` adds up all
+workers' pipelines. The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def _read_one(path: str, answers: bool = True) -> dict[str, float]:
         "unread": len(extracted.unread_pages),
         "tables": sum(len(tables) for tables in extracted.tables),
         "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        "child_rss_kb": shared_pool().peak_rss_mb * 1024,
+        "children_rss_kb": shared_pool().peak_rss_sum_mb * 1024,
     }
 
 
@@ -123,7 +124,7 @@ def run_ours(
         seconds = time.perf_counter() - started
     peaks: dict[int, float] = {}
     for result in results:
-        pipeline_kb = result["rss_kb"] + result["child_rss_kb"]
+        pipeline_kb = result["rss_kb"] + result["children_rss_kb"]
         peaks[result["pid"]] = max(peaks.get(result["pid"], 0.0), pipeline_kb)
     return Figures(
         pages=pages,

@@ -16,8 +16,11 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -45,6 +48,8 @@ __all__ = [
 OCR_PAGE_SECONDS = 60.0
 # A PDF longer than this is read in page ranges by several extraction processes at once.
 SPLIT_AFTER = 40
+# A PDF larger than this reaches the extraction processes as a file, not through their pipes.
+HAND_OVER_AS_FILE_BYTES = 8 * 1024 * 1024
 _LABELS = {
     "pdf": "PDF",
     "docx": "Word file",
@@ -76,7 +81,7 @@ def extract_text(
     one file; OCR of its scanned pages gets `ocr_timeout_seconds` more, and `ocr=False` skips
     it. `pool` is the set of extraction processes to use (the process-wide one by default).
     """
-    if not data or not data.strip():
+    if not data or data.isspace():  # isspace, unlike strip, does not copy a 50 MB file
         raise UnreadableDocument("empty file")
     kind = detect_type(data, filename, content_type)
     if kind in _LABELS:
@@ -269,18 +274,19 @@ def _pdf(
     ocr: bool,
     ocr_seconds: float,
 ) -> ExtractedText:
-    read = _pdf_pages(data, pool, limits, max_pages, engine)
+    with _handed_over(data) as (payload, source):
+        read = _pdf_pages(payload, source, pool, limits, max_pages, engine)
+        scanned: list[int] = read["scanned"]
+        texts, note = {}, ""
+        if scanned:
+            texts, note = _recognised(payload, source, pool, limits, scanned, ocr, ocr_seconds)
     pages: list[str] = read["pages"]
     tables: list[list[Table]] = read["tables"]
-    scanned: list[int] = read["scanned"]
     ocr_pages: list[int] = []
-    note = ""
-    if scanned:
-        texts, note = _recognised(data, pool, limits, scanned, ocr, ocr_seconds)
-        for index, text in texts.items():
-            if text.strip():
-                pages[index] = text
-                ocr_pages.append(index + 1)
+    for index, text in sorted(texts.items()):
+        if text.strip():
+            pages[index] = text
+            ocr_pages.append(index + 1)
     unread = [index + 1 for index in scanned if not pages[index].strip()]
     note = _unread_note(unread, note or "OCR found no text") if unread else ""
     with_text = sum(1 for page in pages if page.strip())
@@ -299,8 +305,29 @@ def _pdf(
     )
 
 
+@contextmanager
+def _handed_over(data: bytes) -> Iterator[tuple[bytes, dict[str, str]]]:
+    """(payload, options) that give the extraction processes the PDF.
+
+    A large PDF goes through a private temporary file instead of each process's pipe, so the
+    processes that read it in parallel do not each hold a copy: PDFium reads a file as it needs.
+    """
+    if len(data) <= HAND_OVER_AS_FILE_BYTES:
+        yield data, {}
+        return
+    with tempfile.NamedTemporaryFile(prefix="campaign-", suffix=".pdf") as handle:
+        handle.write(data)
+        handle.flush()
+        yield b"", {"path": handle.name}
+
+
 def _pdf_pages(
-    data: bytes, pool: ExtractionPool, limits: dict[str, Any], max_pages: int, engine: str
+    payload: bytes,
+    source: dict[str, str],
+    pool: ExtractionPool,
+    limits: dict[str, Any],
+    max_pages: int,
+    engine: str,
 ) -> dict[str, Any]:
     """Pages, tables and scanned pages of a PDF; a long one is read in parallel page ranges.
 
@@ -309,8 +336,8 @@ def _pdf_pages(
     while the others wait; each range has what is left of the time limit.
     """
     deadline = time.monotonic() + limits["timeout_seconds"]
-    job = {"max_pages": max_pages, "engine": engine}
-    read = pool.run("pdf", data, {**job, "last": SPLIT_AFTER}, **limits)
+    job = {"max_pages": max_pages, "engine": engine, **source}
+    read = pool.run("pdf", payload, {**job, "last": SPLIT_AFTER}, **limits)
     wanted = min(read["page_count"], max_pages)
     if engine != "pdfium" or wanted <= SPLIT_AFTER:
         return read
@@ -321,7 +348,7 @@ def _pdf_pages(
     def read_range(bounds: tuple[int, int]) -> dict[str, Any]:
         remaining = max(deadline - time.monotonic(), 0.001)
         options = {**job, "first": bounds[0], "last": bounds[1]}
-        return pool.run("pdf", data, options, **{**limits, "timeout_seconds": remaining})
+        return pool.run("pdf", payload, options, **{**limits, "timeout_seconds": remaining})
 
     with ThreadPoolExecutor(len(ranges), thread_name_prefix="pdf-range") as threads:
         for part in threads.map(read_range, ranges):
@@ -332,7 +359,8 @@ def _pdf_pages(
 
 
 def _recognised(
-    data: bytes,
+    payload: bytes,
+    source: dict[str, str],
     pool: ExtractionPool,
     limits: dict[str, Any],
     scanned: list[int],
@@ -346,6 +374,7 @@ def _recognised(
     if tesseract is None:
         return {}, f"OCR is not installed ({INSTALL_HINT})"
     job = {
+        **source,
         "pages": scanned,
         "tesseract": tesseract,
         "seconds": seconds,
@@ -353,7 +382,7 @@ def _recognised(
     }
     try:
         # The child keeps to `seconds` itself; the pool's limit is only a backstop.
-        answer = pool.run("ocr", data, job, **{**limits, "timeout_seconds": seconds + 30})
+        answer = pool.run("ocr", payload, job, **{**limits, "timeout_seconds": seconds + 30})
     except UnreadableDocument as reason:
         return {}, f"OCR failed: {reason}"
     texts = {int(index): text for index, text in answer["texts"].items()}

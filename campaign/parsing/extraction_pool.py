@@ -141,7 +141,7 @@ class ExtractionPool:
         self._idle: list[_Child] = []
         self._alive = 0
         self._owner = os.getpid()
-        self._peak_rss_kb = 0
+        self._peaks: dict[int, int] = {}  # child pid -> peak resident memory, KB
         self._started = 0
         self._closed = False
         _pools.add(self)
@@ -154,7 +154,13 @@ class ExtractionPool:
     @property
     def peak_rss_mb(self) -> float:
         """The largest resident memory any of this pool's children has reported, in MB."""
-        return self._peak_rss_kb / 1024
+        return max(self._peaks.values(), default=0) / 1024
+
+    @property
+    def peak_rss_sum_mb(self) -> float:
+        """The peaks of every child this pool started, added up, in MB: an upper bound of the
+        memory its processes held at any one time."""
+        return sum(self._peaks.values()) / 1024
 
     def run(
         self,
@@ -181,7 +187,7 @@ class ExtractionPool:
                 f"{label} needs more memory than {memory_limit_mb} MB to read"
             ) from None
         rss_kb = int(answer.get("peak_rss_kb", 0))
-        self._peak_rss_kb = max(self._peak_rss_kb, rss_kb)
+        self._peaks[child.process.pid] = rss_kb
         worn = child.jobs >= MAX_JOBS_PER_PROCESS or rss_kb > RETIRE_ABOVE_MB * 1024
         if answer.get("error") == "memory" or worn:
             child.stop()
@@ -264,7 +270,7 @@ class ExtractionPool:
         self._idle = []
         self._alive = 0
         self._started = 0
-        self._peak_rss_kb = 0
+        self._peaks = {}
         self._owner = os.getpid()
 
     def _reset_after_fork(self) -> None:

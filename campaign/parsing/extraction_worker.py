@@ -5,9 +5,10 @@ document library is imported the process limits its own address space (RLIMIT_AS
 decompression bomb makes an allocation fail here, never in the worker that reads the inbox.
 It then serves jobs over its standard input and output until the input closes. A job is a
 frame: a JSON header ({"kind": "pdf" | "ocr" | "docx" | "xlsx" | "pptx" | "odt" | "ole", ...})
-and the file's bytes; the answer is a JSON frame {"result": {...}} or {"error": ..., "reason":
-...}, always with the process's peak resident memory. Answers are JSON, never pickle, so a
-process subverted by a hostile file cannot run code in the parent by what it sends back.
+and the file's bytes (for a large PDF the header names a private temporary file instead). The
+answer is a JSON frame {"result": {...}} or {"error": ..., "reason": ...}, always with the
+process's peak resident memory. Answers are JSON, never pickle, so a process subverted by a
+hostile file cannot run code in the parent by what it sends back.
 
 Only the reading modules of campaign.parsing are loaded: the `campaign` package itself (which
 imports Flask) is never initialised here.
@@ -37,8 +38,11 @@ def write_frame(stream: BinaryIO, header: dict[str, Any], payload: bytes = b"") 
     stream.flush()
 
 
-def read_frame(stream: BinaryIO) -> tuple[dict[str, Any], bytes] | None:
-    """The next message, or None when the other side has closed the pipe."""
+def read_frame(stream: BinaryIO) -> tuple[dict[str, Any], bytearray] | None:
+    """The next message, or None when the other side has closed the pipe.
+
+    The payload is read straight into one buffer: a 50 MB attachment costs 50 MB, not twice.
+    """
     lengths = _read_exactly(stream, _LENGTHS.size)
     if lengths is None:
         return None
@@ -46,21 +50,22 @@ def read_frame(stream: BinaryIO) -> tuple[dict[str, Any], bytes] | None:
     if header_length > MAX_HEADER:
         raise ValueError("extraction message header too long")
     header = _read_exactly(stream, header_length)
-    payload = _read_exactly(stream, payload_length) if payload_length else b""
+    payload = _read_exactly(stream, payload_length)
     if header is None or payload is None:
         return None
     return json.loads(header), payload
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
-    chunks, remaining = [], size
-    while remaining:
-        chunk = stream.read(remaining)
-        if not chunk:
+def _read_exactly(stream: BinaryIO, size: int) -> bytearray | None:
+    buffer = bytearray(size)
+    view, done = memoryview(buffer), 0
+    while done < size:
+        count = stream.readinto(view[done:])
+        if not count:
             return None
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+        done += count
+    view.release()
+    return buffer
 
 
 # --- inside the extraction process ------------------------------------------------------------
@@ -80,17 +85,18 @@ def _reading_modules_only() -> None:
         sys.modules[name] = package
 
 
-def _read(kind: str, data: bytes, job: dict[str, Any]) -> dict[str, Any]:
+def _read(kind: str, data: bytearray, job: dict[str, Any]) -> dict[str, Any]:
+    source: bytearray | Path = Path(job["path"]) if job.get("path") else data
     if kind == "pdf":
         from campaign.parsing.pdf_text import read_pdf
 
         engine, first, last = job.get("engine", "pdfium"), job.get("first", 0), job.get("last")
-        return read_pdf(data, job["max_pages"], engine, first, last).to_json()
+        return read_pdf(source, job["max_pages"], engine, first, last).to_json()
     if kind == "ocr":
         from campaign.parsing.ocr import recognise_pages
 
         recognised = recognise_pages(
-            data, job["pages"], job["tesseract"], job["seconds"], job["page_seconds"]
+            source, job["pages"], job["tesseract"], job["seconds"], job["page_seconds"]
         )
         return recognised.to_json()
     if kind == "ole":

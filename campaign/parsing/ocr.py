@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 DPI = 300
 MAX_PIXELS = 40_000_000  # an A3 page at 300 dpi is 17.5 million; posters are scaled down
@@ -62,14 +63,18 @@ class Recognised:
 
 
 def recognise_pages(
-    data: bytes, indexes: list[int], tesseract: str, seconds: float, page_seconds: float
+    data: bytes | bytearray | Path,
+    indexes: list[int],
+    tesseract: str,
+    seconds: float,
+    page_seconds: float,
 ) -> Recognised:
     """OCR the given pages of a PDF within `seconds` overall and `page_seconds` per page."""
-    import pypdfium2 as pdfium
+    from campaign.parsing.pdf_text import open_pdf
 
     deadline = time.monotonic() + seconds
     result = Recognised()
-    pdf = pdfium.PdfDocument(data)
+    pdf = open_pdf(data)
     try:
         for index in indexes:
             remaining = deadline - time.monotonic()

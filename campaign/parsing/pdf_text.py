@@ -23,6 +23,7 @@ import ctypes
 import io
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from campaign.parsing.extracted import Table, UnreadableDocument
 from campaign.parsing.tables import (
@@ -37,6 +38,9 @@ from campaign.parsing.tables import (
 )
 
 TABLE_PAGES = 50
+# PDFium keeps what it parsed for the document's lifetime (about 1 MB a page in a report with
+# pictures); reopening it every so many pages keeps a 300-page file near the size of a short one.
+REOPEN_EVERY = 25
 # A page with more objects than this is a drawing or a map: no tables looked for.
 MAX_OBJECTS = 5_000
 # A table needs at least four drawn lines; a page drawing thousands of shapes is a chart.
@@ -66,7 +70,11 @@ class PdfPages:
 
 
 def read_pdf(
-    data: bytes, max_pages: int, engine: str = "pdfium", first: int = 0, last: int | None = None
+    data: bytes | bytearray | Path,
+    max_pages: int,
+    engine: str = "pdfium",
+    first: int = 0,
+    last: int | None = None,
 ) -> PdfPages:
     """Text of pages `first` to `last` (exclusive; at most to `max_pages`), counted from 0.
 
@@ -74,18 +82,16 @@ def read_pdf(
     """
     if engine == "pdfplumber":
         return _read_with_pdfplumber(data, max_pages)
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as error:
-        raise _unreadable(error) from None
+    pdf = open_pdf(data)
     try:
         result = PdfPages(page_count=len(pdf))
         if result.page_count == 0:
             raise UnreadableDocument("PDF is damaged and cannot be read: it has no pages")
         end = min(result.page_count, max_pages, result.page_count if last is None else last)
         for index in range(first, end):
+            if index > first and (index - first) % REOPEN_EVERY == 0:
+                pdf.close()  # PDFium keeps every object it parsed until the document closes
+                pdf = open_pdf(data)
             page = pdf[index]
             try:
                 text, tables, looks_scanned = _read_page(page, tables=index < TABLE_PAGES)
@@ -98,6 +104,19 @@ def read_pdf(
         return result
     finally:
         pdf.close()
+
+
+def open_pdf(data: bytes | bytearray | Path):
+    """A PDFium document over `data` without copying it: a bytearray is shared, and a file is
+    read as PDFium needs it."""
+    import pypdfium2 as pdfium
+
+    if isinstance(data, bytearray):
+        data = (ctypes.c_char * len(data)).from_buffer(data)
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        raise _unreadable(error) from None
 
 
 _TEN_LETTERS_OR_DIGITS = re.compile(r"(?:[^\W_][\W_]*){10}")
@@ -401,14 +420,14 @@ def _inset(box: Box, by: float = 1.0) -> Box:
 # --- pdfplumber, on request -------------------------------------------------------------------
 
 
-def _read_with_pdfplumber(data: bytes, max_pages: int) -> PdfPages:
+def _read_with_pdfplumber(data: bytes | bytearray | Path, max_pages: int) -> PdfPages:
     """Words with positions and pdfplumber's own table finder, for every page (slow)."""
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
 
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
+        pdf = pdfplumber.open(data if isinstance(data, Path) else io.BytesIO(data))
     except (PDFPasswordIncorrect, PDFSyntaxError) as error:
         raise _unreadable(error) from None
     with pdf:

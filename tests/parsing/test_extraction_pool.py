@@ -318,3 +318,27 @@ def test_closing_the_pool_stops_its_processes():
     assert _our_extraction_processes() - before
     pool.close()
     assert not _our_extraction_processes() - before
+
+
+def test_long_pdf_read_in_page_ranges_keeps_every_page_in_order(pool):
+    pages = [[f"Page {number} of the released report"] for number in range(1, 121)]
+    extracted = read(make_pdf(pages), "report.pdf", pool)
+    assert len(extracted.pages) == 120
+    assert all(f"Page {n} of the released report" in extracted.pages[n - 1] for n in range(1, 121))
+    assert pool.started == 2  # the first pages in one process, the rest shared by two
+
+
+def test_large_pdf_reaches_the_processes_as_a_file_and_reads_the_same(pool):
+    letter = make_pdf([*LETTER, ["Annex: a large embedded file follows"]])
+    # An unreferenced 9 MB stream makes the file large without changing what it shows.
+    padding = (
+        b"9 0 obj\n<< /Length 9437184 >>\nstream\n" + bytes(9 << 20) + b"\nendstream\nendobj\n"
+    )
+    large = letter.replace(b"xref\n", padding + b"xref\n", 1)
+    large = large.replace(  # the cross-reference table moved: let PDFium rebuild it
+        large[large.rindex(b"startxref") :], b"startxref\n0\n%%EOF\n"
+    )
+    assert len(large) > 9_000_000
+    extracted = read(large, "large.pdf", pool)
+    assert extracted.pages[0] == read(letter, "small.pdf", pool).pages[0]
+    assert "Annex: a large embedded file follows" in extracted.pages[1]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import os
 import selectors
 import signal
@@ -76,8 +77,6 @@ class _Child:
         return self._answer(deadline)
 
     def _answer(self, deadline: float) -> dict[str, Any]:
-        import json
-
         stream = self.process.stdout
         descriptor = stream.fileno()
         buffer = bytearray()

@@ -367,26 +367,45 @@ def _recognised(
     ocr: bool,
     seconds: float,
 ) -> tuple[dict[int, str], str]:
-    """OCR text of the scanned pages by index, and a note when some could not be read."""
+    """OCR text of the scanned pages by index, and a note when some could not be read.
+
+    The pages are shared between the pool's processes (tesseract uses one core per page), all
+    within the same `seconds`; each process keeps to it itself, the pool's limit is a backstop.
+    """
     if not ocr:
         return {}, "OCR was not asked for"
     tesseract = find_tesseract()
     if tesseract is None:
         return {}, f"OCR is not installed ({INSTALL_HINT})"
-    job = {
-        **source,
-        "pages": scanned,
-        "tesseract": tesseract,
-        "seconds": seconds,
-        "page_seconds": min(OCR_PAGE_SECONDS, seconds),
-    }
-    try:
-        # The child keeps to `seconds` itself; the pool's limit is only a backstop.
-        answer = pool.run("ocr", payload, job, **{**limits, "timeout_seconds": seconds + 30})
-    except UnreadableDocument as reason:
-        return {}, f"OCR failed: {reason}"
-    texts = {int(index): text for index, text in answer["texts"].items()}
-    return texts, answer.get("stopped", "")
+    parts = min(pool.size, len(scanned))
+    step = -(-len(scanned) // parts)
+    groups = [scanned[start : start + step] for start in range(0, len(scanned), step)]
+    job = {**source, "tesseract": tesseract, "page_seconds": min(OCR_PAGE_SECONDS, seconds)}
+    deadline = time.monotonic() + seconds
+
+    def recognise(pages: list[int]) -> dict[str, Any]:
+        remaining = max(deadline - time.monotonic(), 0.001)
+        options = {**job, "pages": pages, "seconds": remaining}
+        try:
+            return pool.run(
+                "ocr", payload, options, **{**limits, "timeout_seconds": remaining + 30}
+            )
+        except UnreadableDocument as reason:
+            return {"texts": {}, "failed": f"OCR failed: {reason}"}
+
+    texts: dict[int, str] = {}
+    notes: list[str] = []
+    with ThreadPoolExecutor(len(groups), thread_name_prefix="ocr") as threads:
+        for answer in threads.map(recognise, groups):
+            texts.update({int(index): text for index, text in answer["texts"].items()})
+            notes.append(answer.get("failed", ""))
+            if answer.get("out_of_time"):
+                notes.append(f"OCR stopped after {seconds:g} seconds")
+            notes += [
+                f"OCR gave up on page {index + 1} after {job['page_seconds']:g} seconds"
+                for index in answer.get("gave_up", [])
+            ]
+    return texts, "; ".join(dict.fromkeys(note for note in notes if note))
 
 
 def _unread_note(unread: list[int], reason: str) -> str:

@@ -50,15 +50,17 @@ def _languages(program: str) -> frozenset[str]:
 
 @dataclass
 class Recognised:
-    """Text per page index (from 0) that OCR read, and why it stopped early, if it did."""
+    """Text per page index (from 0) that OCR read; pages it had no time for or gave up on."""
 
     texts: dict[int, str] = field(default_factory=dict)
-    stopped: str = ""
+    out_of_time: bool = False
+    gave_up: list[int] = field(default_factory=list)  # indexes past the per-page limit
 
     def to_json(self) -> dict[str, object]:
         return {
             "texts": {str(index): text for index, text in self.texts.items()},
-            "stopped": self.stopped,
+            "out_of_time": self.out_of_time,
+            "gave_up": self.gave_up,
         }
 
 
@@ -79,12 +81,12 @@ def recognise_pages(
         for index in indexes:
             remaining = deadline - time.monotonic()
             if remaining <= 1:
-                result.stopped = f"OCR stopped after {seconds:g} seconds"
+                result.out_of_time = True
                 break
             image = _page_image(pdf, index)
             text = _tesseract(tesseract, image, min(page_seconds, remaining))
             if text is None:
-                result.stopped = f"OCR gave up on page {index + 1} after {page_seconds:g} seconds"
+                result.gave_up.append(index)
                 continue
             result.texts[index] = text
     finally:

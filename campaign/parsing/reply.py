@@ -28,9 +28,12 @@ from campaign.parsing.quoting import new_text
 from campaign.parsing.references import find_reference
 from campaign.parsing.review_window import review_window_days
 
-# Letters are a few pages; past this the text is released material, and reading it all would
-# only cost time on 500-page attachments.
-MAX_READ_CHARS = 300_000
+# Letters are a few pages (the longest in the corpus, a refusal with its public interest test,
+# is 14,000 chars); past about 25 pages a document is released material or annexes, and reading
+# it as the letter would cost time on 500-page attachments and find only coincidences.
+MAX_READ_CHARS = 60_000
+# A letter's reference is in its heading or closing lines, which a long letter has by then.
+REFERENCE_PAGES = 6
 # A document with no letter words is read only this far, for the covering note it may open with.
 OPENING_CHARS = 8_000
 _FINAL_KINDS = {MessageKind.RESPONSE, MessageKind.REFUSAL, MessageKind.REVIEW_OUTCOME}
@@ -209,7 +212,7 @@ def _reference(
     if found := find_reference(fresh):
         return found, "body"
     for name, text in letters:
-        for number, page in enumerate(text.pages, start=1):
+        for number, page in enumerate(text.pages[:REFERENCE_PAGES], start=1):
             if found := find_reference(page):
                 return found, f"attachment {name} p.{number}"
     quoted = body[len(fresh) :] if body.startswith(fresh) else body

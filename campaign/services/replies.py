@@ -43,8 +43,13 @@ MAX_ERROR_LENGTH = 2000
 DOCUMENT_TYPES = (
     "application/pdf", "application/msword", "text/", "application/vnd.openxmlformats",
     "application/vnd.ms-excel", "application/rtf", "message/rfc822",
+    "application/vnd.ms-powerpoint", "application/vnd.oasis.opendocument",
+    "application/vnd.ms-outlook",
 )  # fmt: skip
-DOCUMENT_SUFFIXES = (".pdf", ".docx", ".doc", ".xlsx", ".txt", ".htm", ".html", ".csv", ".eml")
+DOCUMENT_SUFFIXES = (
+    ".pdf", ".docx", ".doc", ".xlsx", ".xls", ".pptx", ".ppt", ".odt", ".rtf", ".msg", ".txt",
+    ".htm", ".html", ".csv", ".eml",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,8 @@ def _read(attachment: Attachment) -> ExtractedText | None:
     attachment.page_count = len(text.pages)
     attachment.extract_method = text.method[:16]
     attachment.parse_state = (ParseState.NEEDS_OCR if text.needs_ocr else ParseState.PARSED).value
+    if text.note:  # e.g. scanned pages left unread because tesseract is not installed
+        attachment.parse_error = text.note[:MAX_ERROR_LENGTH]
     return text
 
 

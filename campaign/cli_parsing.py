@@ -96,7 +96,10 @@ def _analyse_file(path: Path, questions: list[str]) -> ReplyAnalysis:
     except UnreadableDocument as error:
         raise _Unreadable(f"{path.name}: {error}") from None
     if extracted.needs_ocr:
-        click.echo(f"warning: {path.name} has no text layer (a scan); OCR is needed", err=True)
+        detail = f" ({extracted.note})" if extracted.note else ""
+        click.echo(
+            f"warning: {path.name} has no text layer (a scan); OCR is needed{detail}", err=True
+        )
     if kind in _BODY_TYPES or extracted.method == "msg":
         return analyse_reply(body=extracted.text, questions=questions)
     return analyse_reply(documents=[(path.name, extracted)], questions=questions)

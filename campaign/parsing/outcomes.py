@@ -13,6 +13,7 @@ not held count.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -144,6 +145,64 @@ _DISCLOSED_RE = _compile(_DISCLOSED)
 _POINTER_RE = _compile(_POINTER)
 _ANSWER_FRAMING_RE = re.compile("|".join(f"(?:{p})" for p in _ANSWER_FRAMING), re.I | re.M)
 
+# Words at least one of which every match of a pattern contains (lower case, read from the
+# alternatives above): a sentence with none of them cannot match, and most sentences have none,
+# so the alternation is not run on them. Keep these in step with the patterns.
+_NOT_HELD_WORDS = ("no", "any", "section", "reg", "nil", "your", "rather")
+_WITHHELD_WORDS = ("able", "can", "withh", "refus", "declin", "neither", "exempt", "not")
+_PARTIAL_WORDS = ("redact", "remainder", "rest", "further", "some", "able", "partially", "part")
+_DISCLOSED_WORDS = (
+    "pleased",
+    "able",
+    "happy",
+    "find",
+    "attach",
+    "enclos",
+    "information",
+    "below",
+    "follows",
+    "response",
+    "confirm",
+    "see",
+    "question",
+    "point",
+    "part",
+)
+_POINTER_WORDS = (
+    "found",
+    "accessed",
+    "viewed",
+    "downloaded",
+    "obtained",
+    "seen",
+    "available",
+    "published",
+    "accessible",
+    "following",
+)
+
+
+def _may_match(folded: str | None, words: tuple[str, ...]) -> bool:
+    """False only when an ASCII text (`folded`, lower-cased) has none of a pattern's words.
+
+    Case-insensitive matching also pairs some non-ASCII letters with ASCII ones (the long s
+    with "s"), so a text with non-ASCII characters (`folded` None) is always searched.
+    """
+    return folded is None or any(word in folded for word in words)
+
+
+def _folded(text: str) -> str | None:
+    return text.lower() if text.isascii() else None
+
+
+def _not_held_in(text: str, folded: str | None) -> bool:
+    return _may_match(folded, _NOT_HELD_WORDS) and bool(_NOT_HELD_RE.search(text))
+
+
+def _withheld_in(text: str, folded: str | None) -> bool:
+    return _may_match(folded, _WITHHELD_WORDS) and bool(_WITHHELD_RE.search(text))
+
+
 # For readers of one answer that want the sentence that decided it.
 NOT_HELD_PATTERN = _NOT_HELD_RE
 WITHHELD_PATTERN = _WITHHELD_RE
@@ -184,19 +243,12 @@ def read_findings(text: str, exemptions: list[str]) -> Findings:
     """Read a reply for information given, pointed to, not held, withheld or partly given."""
     disclosed = pointed = not_held = withheld = partial = False
     for sentence in relied_on_sentences(text):
-        sentence_not_held = bool(_NOT_HELD_RE.search(sentence))
-        not_held |= sentence_not_held
-        if (
-            not sentence_not_held
-            and _WITHHELD_RE.search(sentence)
-            and not _only_published_elsewhere(sentence)
-        ):
-            withheld = True
-        partial |= bool(_PARTIAL_RE.search(sentence))
-        if not sentence_not_held and _DISCLOSED_RE.search(sentence):
-            disclosed = True
-        if _POINTER_RE.search(sentence) and not _NOT_A_POINTER.search(sentence):
-            pointed = True
+        s_not_held, s_withheld, s_partial, s_disclosed, s_pointed = _sentence_findings(sentence)
+        not_held |= s_not_held
+        withheld |= s_withheld
+        partial |= s_partial
+        disclosed |= s_disclosed
+        pointed |= s_pointed
     disclosed |= _answers_questions(text)
     if not (disclosed or not_held or withheld) and _ANSWER_FRAMING_RE.search(normalise(text)):
         # Answers written out in the letter with nothing withheld or missing.
@@ -212,6 +264,31 @@ def read_findings(text: str, exemptions: list[str]) -> Findings:
         partial=partial,
         published_elsewhere=any(e in _ELSEWHERE for e in exemptions),
     )
+
+
+@functools.lru_cache(maxsize=8192)
+def _sentence_findings(sentence: str) -> tuple[bool, bool, bool, bool, bool]:
+    """(not held, withheld, partial, disclosed, pointed to) for one sentence.
+
+    A reply's sentences are read again for each letter and answer they belong to: remembered.
+    """
+    folded = _folded(sentence)
+    not_held = _not_held_in(sentence, folded)
+    withheld = (
+        not not_held and _withheld_in(sentence, folded) and not _only_published_elsewhere(sentence)
+    )
+    partial = _may_match(folded, _PARTIAL_WORDS) and bool(_PARTIAL_RE.search(sentence))
+    disclosed = (
+        not not_held
+        and _may_match(folded, _DISCLOSED_WORDS)
+        and bool(_DISCLOSED_RE.search(sentence))
+    )
+    pointed = (
+        _may_match(folded, _POINTER_WORDS)
+        and bool(_POINTER_RE.search(sentence))
+        and not _NOT_A_POINTER.search(sentence)
+    )
+    return not_held, withheld, partial, disclosed, pointed
 
 
 def judge_outcome(findings: Findings) -> str | None:
@@ -279,7 +356,8 @@ def _answered_items(text: str) -> bool:
         own = " ".join(relied_on_sentences(answer))
         if len(own) < 80 or find_exemptions(answer):
             continue
-        if not _NOT_HELD_RE.search(own) and not _WITHHELD_RE.search(own):
+        folded = _folded(own)
+        if not _not_held_in(own, folded) and not _withheld_in(own, folded):
             return True
     return False
 
@@ -292,8 +370,8 @@ def _answers_questions(text: str) -> bool:
             body = _ANSWER_LINE.sub("", line).strip()
             if (
                 len(body) > 15
-                and not _NOT_HELD_RE.search(body)
-                and not _WITHHELD_RE.search(body)
+                and not _not_held_in(body, _folded(body))
+                and not _withheld_in(body, _folded(body))
                 and not re.search(r"exempt|section\s+\d", body, re.IGNORECASE)
             ):
                 return True

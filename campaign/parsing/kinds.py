@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from campaign.domain.vocabulary import MessageKind
 from campaign.parsing.dates import dates_in
 from campaign.parsing.outcomes import Findings
-from campaign.parsing.plain_text import flat, sentences, without_links
+from campaign.parsing.plain_text import flat, folded, may_match, sentences, without_links
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
@@ -232,6 +232,89 @@ _THEIR_REVIEW = re.compile(
 )
 
 
+# Words at least one of which every match of a sentence pattern above contains (lower case,
+# read from its alternatives): sentences with none of them are not searched. Keep in step.
+_REVIEW_DONE_WORDS = (
+    "review",
+    "consider",
+    "examined",
+    "uphol",
+    "upheld",
+    "overturn",
+    "original",
+    "initial",
+)
+_EXTENSION_WORDS = (
+    "exten",
+    "section",
+    "reg",
+    "voluminous",
+    "time",
+    "able",
+    "date",
+    "deadline",
+    "complet",
+    "finali",
+    "aim",
+    "expect",
+    "hope",
+    "intend",
+    "anticipate",
+)
+_ACKNOWLEDGED_WORDS = (
+    "aim",
+    "expect",
+    "intend",
+    "hope",
+    "endeavour",
+    "plan",
+    "will",
+    "receive",
+    "date",
+    "deadline",
+    "due",
+    "acknowledge",
+    "confirm",
+    "respon",
+    "reply",
+    "working",
+    "dealing",
+    "processing",
+    "handling",
+    "considering",
+    "being",
+)
+_CLARIFY_WORDS = (
+    "clarif",
+    "you",
+    "specify",
+    "from",
+    "without",
+    "section",
+    "reg",
+    "clock",
+    "time",
+    "working",
+    "provide",
+    "confirm",
+    "tell",
+    "inviting",
+    "grateful",
+    "appreciate",
+    "helpful",
+    "order",
+)
+_REFINE_WORDS = ("refine", "narrow", "reduce", "rephrase", "reframe", "resubmit", "specific")
+_COVER_NOTE_WORDS = ("attached", "enclosed", "find", "response")
+
+
+def _any_sentence(
+    pattern: re.Pattern[str], words: tuple[str, ...], chosen: list[tuple[str, str | None]]
+) -> bool:
+    """Whether the pattern matches one of the (sentence, folded sentence) pairs."""
+    return any(may_match(lower, words) and pattern.search(s) for s, lower in chosen)
+
+
 @dataclass(frozen=True)
 class KindSigns:
     """Which kinds of message the text has the phrases of."""
@@ -252,26 +335,36 @@ def read_kind_signs(text: str, subject: str = "") -> KindSigns:
     """Find the phrases of each message kind in the authority's own sentences."""
     # Mail systems state a failure at the top; the rest is the returned message.
     head = f"{subject}\n{text[:1500]}"
-    own = [s for s in sentences(without_links(text)) if not _HYPOTHETICAL.search(s)]
-    outside_rights = [s for s in own if not _RIGHTS.search(s)]
+    own = [(s, folded(s)) for s in sentences(without_links(text)) if not _HYPOTHETICAL.search(s)]
+    outside_rights = [(s, lower) for s, lower in own if not _RIGHTS.search(s)]
     # Sentences about reviews in general ("reviews are answered within 20 working days") are
     # boilerplate; the ones about this requester's own review, or naming a date, are not.
     promises = [
-        s
-        for s in outside_rights
+        (s, lower)
+        for s, lower in outside_rights
         if not _REVIEW_WORD.search(s) or _THEIR_REVIEW.search(s) or any(dates_in(s))
     ]
-    asking = [s for s in outside_rights if not _NOT_ASKING.search(s) and not _MAYBE_LATER.search(s)]
+    asking = [
+        (s, lower)
+        for s, lower in outside_rights
+        if not _NOT_ASKING.search(s) and not _MAYBE_LATER.search(s)
+    ]
+    unconditional = [(s, lower) for s, lower in promises if not _CONDITIONAL.search(s)]
     return KindSigns(
         bounce=bool(_BOUNCE.search(head)),
         delay_notice=bool(_DELAY_NOTICE.search(head)),
         away=bool(_AWAY.search(flat(f"{subject}\n{text[:800]}"))),
-        review_done=any(_REVIEW_DONE.search(s) and not _PROMISE.search(s) for s in outside_rights),
-        extension=any(_EXTENSION.search(s) for s in promises if not _CONDITIONAL.search(s)),
-        acknowledged=any(_ACKNOWLEDGED.search(s) for s in promises),
-        clarify=any(_CLARIFY.search(s) for s in asking),
-        refine=any(_REFINE.search(s) for s in asking),
-        cover_note=any(_COVER_NOTE.search(s) for s in outside_rights),
+        review_done=any(
+            may_match(lower, _REVIEW_DONE_WORDS)
+            and _REVIEW_DONE.search(s)
+            and not _PROMISE.search(s)
+            for s, lower in outside_rights
+        ),
+        extension=_any_sentence(_EXTENSION, _EXTENSION_WORDS, unconditional),
+        acknowledged=_any_sentence(_ACKNOWLEDGED, _ACKNOWLEDGED_WORDS, promises),
+        clarify=_any_sentence(_CLARIFY, _CLARIFY_WORDS, asking),
+        refine=_any_sentence(_REFINE, _REFINE_WORDS, asking),
+        cover_note=_any_sentence(_COVER_NOTE, _COVER_NOTE_WORDS, outside_rights),
         formal=bool(_FORMAL.search(f"{subject}\n{text}")),
     )
 

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from campaign.parsing.exemptions import find_exemptions, relied_on_sentences
-from campaign.parsing.plain_text import normalise, paragraphs
+from campaign.parsing.plain_text import folded, may_match, normalise, paragraphs
 
 _INFO = (
     r"(?:information|data|records?|documents?|documentation|details|materials?|figures|"
@@ -182,25 +182,12 @@ _POINTER_WORDS = (
 )
 
 
-def _may_match(folded: str | None, words: tuple[str, ...]) -> bool:
-    """False only when an ASCII text (`folded`, lower-cased) has none of a pattern's words.
-
-    Case-insensitive matching also pairs some non-ASCII letters with ASCII ones (the long s
-    with "s"), so a text with non-ASCII characters (`folded` None) is always searched.
-    """
-    return folded is None or any(word in folded for word in words)
+def _not_held_in(text: str, lower: str | None) -> bool:
+    return may_match(lower, _NOT_HELD_WORDS) and bool(_NOT_HELD_RE.search(text))
 
 
-def _folded(text: str) -> str | None:
-    return text.lower() if text.isascii() else None
-
-
-def _not_held_in(text: str, folded: str | None) -> bool:
-    return _may_match(folded, _NOT_HELD_WORDS) and bool(_NOT_HELD_RE.search(text))
-
-
-def _withheld_in(text: str, folded: str | None) -> bool:
-    return _may_match(folded, _WITHHELD_WORDS) and bool(_WITHHELD_RE.search(text))
+def _withheld_in(text: str, lower: str | None) -> bool:
+    return may_match(lower, _WITHHELD_WORDS) and bool(_WITHHELD_RE.search(text))
 
 
 # For readers of one answer that want the sentence that decided it.
@@ -272,19 +259,17 @@ def _sentence_findings(sentence: str) -> tuple[bool, bool, bool, bool, bool]:
 
     A reply's sentences are read again for each letter and answer they belong to: remembered.
     """
-    folded = _folded(sentence)
-    not_held = _not_held_in(sentence, folded)
+    lower = folded(sentence)
+    not_held = _not_held_in(sentence, lower)
     withheld = (
-        not not_held and _withheld_in(sentence, folded) and not _only_published_elsewhere(sentence)
+        not not_held and _withheld_in(sentence, lower) and not _only_published_elsewhere(sentence)
     )
-    partial = _may_match(folded, _PARTIAL_WORDS) and bool(_PARTIAL_RE.search(sentence))
+    partial = may_match(lower, _PARTIAL_WORDS) and bool(_PARTIAL_RE.search(sentence))
     disclosed = (
-        not not_held
-        and _may_match(folded, _DISCLOSED_WORDS)
-        and bool(_DISCLOSED_RE.search(sentence))
+        not not_held and may_match(lower, _DISCLOSED_WORDS) and bool(_DISCLOSED_RE.search(sentence))
     )
     pointed = (
-        _may_match(folded, _POINTER_WORDS)
+        may_match(lower, _POINTER_WORDS)
         and bool(_POINTER_RE.search(sentence))
         and not _NOT_A_POINTER.search(sentence)
     )
@@ -356,8 +341,8 @@ def _answered_items(text: str) -> bool:
         own = " ".join(relied_on_sentences(answer))
         if len(own) < 80 or find_exemptions(answer):
             continue
-        folded = _folded(own)
-        if not _not_held_in(own, folded) and not _withheld_in(own, folded):
+        lower = folded(own)
+        if not _not_held_in(own, lower) and not _withheld_in(own, lower):
             return True
     return False
 
@@ -370,8 +355,8 @@ def _answers_questions(text: str) -> bool:
             body = _ANSWER_LINE.sub("", line).strip()
             if (
                 len(body) > 15
-                and not _not_held_in(body, _folded(body))
-                and not _withheld_in(body, _folded(body))
+                and not _not_held_in(body, folded(body))
+                and not _withheld_in(body, folded(body))
                 and not re.search(r"exempt|section\s+\d", body, re.IGNORECASE)
             ):
                 return True

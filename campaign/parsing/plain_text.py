@@ -124,3 +124,18 @@ def _sentences(text: str) -> tuple[str, ...]:
 def flat(text: str) -> str:
     """The whole text on one line: for patterns that may span a wrap."""
     return " ".join(normalise(text).split())
+
+
+def folded(text: str) -> str | None:
+    """The text in lower case for word checks, or None when it is not all ASCII."""
+    return text.lower() if text.isascii() else None
+
+
+def may_match(folded_text: str | None, words: tuple[str, ...]) -> bool:
+    """False only when a text has none of the words every match of a pattern contains.
+
+    `folded_text` comes from `folded`. Case-insensitive patterns also pair some non-ASCII
+    letters with ASCII ones (the long s with "s"), so a text that is not all ASCII (None) may
+    always match. The words are lower case, one word each, taken from the pattern's alternatives.
+    """
+    return folded_text is None or any(word in folded_text for word in words)

@@ -64,6 +64,12 @@ _LIST_START = re.compile(r"^(?:[-*>]|\(?\d{1,2}[.)]|\(?[a-z][.)]|[QA]\d+\b|Q\s?\
 
 def normalise(text: str) -> str:
     """One spelling of punctuation and spaces; line structure kept."""
+    return _normalise(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _normalise(text: str) -> str:
+    """Several rules normalise the same reply and its parts: each is done once."""
     text = text.replace("\r\n", "\n").translate(_REPLACEMENTS)
     # Line by line: a regex for trailing spaces rescans long runs of spaces from every start.
     text = "\n".join(line.rstrip(" \t\f\v") for line in text.split("\n"))
@@ -72,8 +78,20 @@ def normalise(text: str) -> str:
 
 def without_links(text: str) -> str:
     """Text with web and email addresses blanked, so numbers inside them are never read as facts."""
-    text = _URL.sub(" ", text)
-    return _EMAIL.sub(" ", text)
+    return _without_links(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _without_links(text: str) -> str:
+    # Every web address has "http" or "www", every email address "@" and every placeholder "[";
+    # texts without them are left as they are without scanning. No other letters match these
+    # case-insensitively, so lower() may be used on any text.
+    lower = text.lower()
+    if "http" in lower or "www" in lower:
+        text = _URL.sub(" ", text)
+    if "@" in text or "[" in text:
+        text = _EMAIL.sub(" ", text)
+    return text
 
 
 def paragraphs(text: str) -> list[str]:
@@ -83,6 +101,11 @@ def paragraphs(text: str) -> list[str]:
     case, or the line before is long and has no closing punctuation. Short lines (headings,
     address blocks, "Our ref: 123") and list items stay on their own.
     """
+    return list(_paragraphs(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _paragraphs(text: str) -> tuple[str, ...]:
     result: list[str] = []
     for block in re.split(r"\n\s*\n", normalise(text)):
         parts: list[str] = []
@@ -96,7 +119,7 @@ def paragraphs(text: str) -> list[str]:
             parts.append(line)
         if parts:
             result.append(" ".join(parts))
-    return result
+    return tuple(result)
 
 
 def _is_wrap(previous_line: str, line: str) -> bool:

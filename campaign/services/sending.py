@@ -167,22 +167,33 @@ def update_rows(
     rows: list[dict[str, Any]],
     types: Mapping[str, Any],
     statement: Callable[[Mapping[str, sa.ColumnElement[Any]]], sa.Update],
+    key: tuple[str, sa.Column[int]],
 ) -> None:
     """Run, once per row, the UPDATE that `statement` builds from that row's values (given by
-    name, of the types in `types`). `statement` is a module-level function: what it builds is
-    kept and reused (see `_built`)."""
+    name, of the types in `types`); `key` names the value that picks the row and the column
+    it matches. `statement` is a module-level function: what it builds is kept and reused
+    (see `_built`).
+
+    On PostgreSQL the key values also go as `column = ANY(:keys)`, so the rows are found by
+    index: the planner takes a JSON document for 100 rows and, while a table is small or
+    has no statistics yet (a first launch), would read all of it to join them.
+    """
     if not rows:
         return
+    name, column = key
 
     def build() -> sa.Update:
         if _on_postgresql():
             source = _as_table(types)
-            return statement({name: source.c[name] for name in types})
+            return statement({name: source.c[name] for name in types}).where(_among(column, "keys"))
         return statement({name: sa.bindparam(name, type_=type_) for name, type_ in types.items()})
 
-    key = ("update", statement.__module__, statement.__qualname__, *types)
-    params = _rows_parameter(rows) if _on_postgresql() else rows
-    db.session.execute(_built(key, build), params)
+    cache_key = ("update", statement.__module__, statement.__qualname__, *types, name)
+    if _on_postgresql():
+        params: Any = {**_rows_parameter(rows), "keys": [row[name] for row in rows]}
+    else:
+        params = rows
+    db.session.execute(_built(cache_key, build), params)
 
 
 @dataclass(frozen=True)
@@ -579,12 +590,12 @@ class _Recorder:
         """All outcomes collected so far in one transaction, a statement per kind of outcome."""
         if not len(self):
             return
-        update_rows(self.messages, _OUTCOME_TYPES, _record_outcome)
-        update_rows(self.sent, _SENT_TYPES, _record_sent_request)
+        update_rows(self.messages, _OUTCOME_TYPES, _record_outcome, ("pk", _MESSAGE.c.id))
+        update_rows(self.sent, _SENT_TYPES, _record_sent_request, ("rid", _REQUEST.c.id))
         if self.retry:
             ids = [row["rid"] for row in self.retry]
             db.session.execute(_built(("release",), _release_claims), {"ids": ids})
-        update_rows(self.failed, _FAILED_TYPES, _record_failed_request)
+        update_rows(self.failed, _FAILED_TYPES, _record_failed_request, ("rid", _REQUEST.c.id))
         insert_rows(Event.__table__, self.events)
         db.session.commit()
         self.__init__()

@@ -10,6 +10,9 @@ sent, with real `campaign worker` processes on the embedded SQLite queue), the r
 second launch with the fake failing 10% of calls, counting duplicates and losses. Retries
 wait SEND_RETRY_BASE_SECONDS=1 here instead of 30 so the run ends in minutes.
 The last line is one JSON object.
+
+The workers run as shipped, with `campaign worker`'s default threads; BENCH_THREADS=N gives
+each N threads instead. The clock starts once every worker has said it is ready.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from fakes import FakeMailgun  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CAMPAIGN_BIN = str(Path(sys.executable).parent / "campaign")
-THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+THREADS = os.environ.get("BENCH_THREADS", "")  # empty: the worker's default
 SUBJECT = "Freedom of Information request: {{ authority.name }}"
 BODY = (
     "Dear {{ authority.name }},\n\nUnder {{ law.citation }}:\n\n{{ questions }}\n\n"
@@ -176,18 +179,24 @@ def launch_and_wait(kind: str, server: FakeMailgun, count: int, workers: int) ->
     worker_log = open(os.environ["BENCH_LOG"], "a") if os.environ.get("BENCH_LOG") else None  # noqa: SIM115
     procs = [
         subprocess.Popen(
-            [CAMPAIGN_BIN, "worker", "--workers", str(THREADS)]
+            [CAMPAIGN_BIN, "worker"]
+            + (["--workers", THREADS] if THREADS else [])
             + (["--verbose"] if os.environ.get("BENCH_LOG") else []),
             env=env,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=worker_log,
+            text=True,
         )
         for _ in range(workers)
     ]
     try:
-        time.sleep(1.5)  # workers up before the clock starts
+        for proc in procs:  # workers up before the clock starts
+            ready = proc.stdout.readline()
+            if not ready.startswith("Worker started"):
+                raise RuntimeError(f"a worker did not start: {ready!r}")
+        time.sleep(1.5)  # idle a while, as a worker is before a launch
         with app.app_context():
-            start = time.perf_counter()
+            start, wall_start = time.perf_counter(), time.time()
             launch_campaign(db.session.scalar(sa.select(Campaign)))
             launched = time.perf_counter() - start
             while True:
@@ -214,7 +223,10 @@ def launch_and_wait(kind: str, server: FakeMailgun, count: int, workers: int) ->
         cleanup()
 
     accepted = [m.message_id for m in server.messages]
+    accepted_at = sorted(m.accepted_at for m in server.messages) or [wall_start]
     return {
+        "first_accepted": accepted_at[0] - wall_start,
+        "last_accepted": accepted_at[-1] - wall_start,
         "per_s": count / elapsed,
         "seconds": elapsed,
         "launch_seconds": launched,
@@ -233,10 +245,16 @@ def run(kind: str, count: int, workers: int) -> dict:
     with FakeMailgun(fail_rate=0.10, seed=7) as server:
         faulty = launch_and_wait(kind, server, count, workers)
     ratio = ours["per_s"] / bare
+    from campaign.cli_sending import DEFAULT_THREADS
+
+    threads = int(THREADS or DEFAULT_THREADS)
     print(f"[{kind}] bare messages.create loop: {bare:8.1f} letters/s")
     print(
         f"[{kind}] ours, end to end:          {ours['per_s']:8.1f} letters/s "
-        f"({ours['seconds']:.1f} s, of which launch {ours['launch_seconds']:.2f} s)"
+        f"({workers} workers, {threads} threads each; "
+        f"{ours['seconds']:.2f} s, of which launch {ours['launch_seconds']:.2f} s; "
+        f"first letter accepted at {ours['first_accepted']:.2f} s, last at "
+        f"{ours['last_accepted']:.2f} s)"
     )
     print(f"[{kind}] ratio ours/bare:           {ratio:8.2f}")
     print(
@@ -251,6 +269,8 @@ def run(kind: str, count: int, workers: int) -> dict:
         "duplicates": ours["duplicates"] + faulty["duplicates"],
         "lost": ours["lost"] + faulty["lost"],
         "faulty_per_s": round(faulty["per_s"], 1),
+        "worker_processes": workers,
+        "threads_per_worker": threads,
     }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 
-from campaign.parsing.plain_text import sentences, without_links
+from campaign.parsing.plain_text import folded, may_match, sentences, without_links
 
 # Sections of FOIA 2000 and FOISA 2002 that refuse information (s12 cost, s14 vexatious, the
 # Part II exemptions); s1, s10, s16, s17 and s50 are duties and procedure, never a reason.
@@ -75,6 +75,23 @@ _ACCESSIBLE_ELSEWHERE = re.compile(
     r"otherwise)|otherwise\s+accessible",
     re.IGNORECASE,
 )
+# Words at least one of which every match of a pattern above contains (lower case, read from
+# its alternatives): sentences with none of them are not searched. Keep in step.
+_COST_LIMIT_WORDS = ("limit", "cost", "450", "600", "hour", "appropriate", "regulations")
+_PERSONAL_DATA_WORDS = ("redact", "withh", "exempt", "disclos", "personal")
+_RIGHTS_BOILERPLATE_WORDS = (
+    "review",
+    "commissioner",
+    "ico",
+    "complain",
+    "appeal",
+    "use",
+    "copyright",
+    "section",
+    "scheme",
+    "log",
+)
+_DIGIT = re.compile(r"\d")
 _EIR = re.compile(r"(?i:environmental\s+information\s+regulations)|\bEIRs?\b")
 _FOI_ACT = re.compile(r"freedom\s+of\s+information|\bFOI(?:A|SA)?\b", re.IGNORECASE)
 _SCOTTISH = re.compile(r"\(scotland\)|\bFOISA\b|scottish\s+information\s+commissioner", re.I)
@@ -88,10 +105,35 @@ def find_exemptions(text: str, *, regime: str | None = None) -> list[str]:
     regime = regime or regime_of(text)
     found: set[str] = set()
     for sentence in relied_on_sentences(text):
-        found.update(_sections_in(sentence, regime))
-        found.update(_regulations_in(sentence))
-        found.update(_described_in(sentence, regime, found))
+        numbered, described, personal = _reasons_in(sentence, regime)
+        found.update(numbered)
+        # Personal data described in words counts only when no section or regulation for it is
+        # named in this sentence or an earlier one.
+        if personal and not found & _PERSONAL_DATA_REASONS:
+            found.add(personal)
+        found.update(described)
     return sorted(found, key=_sort_key)
+
+
+_PERSONAL_DATA_REASONS = frozenset({"s38", "s40", "reg13"})
+
+
+@functools.lru_cache(maxsize=8192)
+def _reasons_in(sentence: str, regime: str) -> tuple[frozenset[str], frozenset[str], str | None]:
+    """Numbered reasons, reasons in words (but personal data) and personal data in one sentence.
+
+    A reply's sentences are read again for each letter and answer they belong to: remembered.
+    """
+    if _DIGIT.search(sentence):
+        numbered = frozenset(_sections_in(sentence, regime) | _regulations_in(sentence))
+    else:
+        numbered = frozenset()  # sections and regulations are written with their numbers
+    lower = folded(sentence)
+    described = _described_in(sentence, regime, lower)
+    personal = None
+    if may_match(lower, _PERSONAL_DATA_WORDS) and _PERSONAL_DATA_WITHHELD.search(sentence):
+        personal = "reg13" if regime == "eir" else ("s38" if regime == "foisa" else "s40")
+    return numbered, frozenset(described), personal
 
 
 def regime_of(text: str) -> str:
@@ -114,16 +156,18 @@ def relied_on_sentences(text: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=16)
 def _relied_on_sentences(text: str) -> tuple[str, ...]:
-    kept = []
-    for sentence in sentences(without_links(text)):
-        if _HYPOTHETICAL.search(sentence):
-            continue
-        if _RIGHTS_BOILERPLATE.search(sentence) and not re.search(
-            r"exempt|withh[oe]ld", sentence, re.IGNORECASE
-        ):
-            continue
-        kept.append(sentence)
-    return tuple(kept)
+    return tuple(s for s in sentences(without_links(text)) if _is_relied_on(s))
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_relied_on(sentence: str) -> bool:
+    if _HYPOTHETICAL.search(sentence):
+        return False
+    return not (
+        may_match(folded(sentence), _RIGHTS_BOILERPLATE_WORDS)
+        and _RIGHTS_BOILERPLATE.search(sentence)
+        and not re.search(r"exempt|withh[oe]ld", sentence, re.IGNORECASE)
+    )
 
 
 def _sections_in(sentence: str, regime: str) -> set[str]:
@@ -157,19 +201,28 @@ def _regulations_in(sentence: str) -> set[str]:
     return found
 
 
-def _described_in(sentence: str, regime: str, already: set[str]) -> set[str]:
-    """Reasons named in words only, e.g. Kent's "beyond the 18 hours" for the cost limit."""
+def _described_in(sentence: str, regime: str, lower: str | None) -> set[str]:
+    """Reasons named in words only, e.g. Kent's "beyond the 18 hours" for the cost limit.
+
+    Personal data is read by `_reasons_in`, as it depends on the sections named already.
+    """
     found = set()
     eir = regime == "eir"
-    if _COST_LIMIT.search(sentence) and not _is_general_statement(sentence):
+    if (
+        may_match(lower, _COST_LIMIT_WORDS)
+        and _COST_LIMIT.search(sentence)
+        and not _is_general_statement(sentence)
+    ):
         found.add("reg12(4)(b)" if eir else "s12")
-    if _MANIFESTLY_UNREASONABLE.search(sentence):
+    if may_match(lower, ("manifestly",)) and _MANIFESTLY_UNREASONABLE.search(sentence):
         found.add("reg12(4)(b)")
-    if _VEXATIOUS.search(sentence) and _RELIES.search(sentence):
+    if (
+        may_match(lower, ("vexatious", "repeated"))
+        and _VEXATIOUS.search(sentence)
+        and _RELIES.search(sentence)
+    ):
         found.add("reg12(4)(b)" if eir else "s14")
-    if _PERSONAL_DATA_WITHHELD.search(sentence) and not already & {"s38", "s40", "reg13"}:
-        found.add("reg13" if eir else ("s38" if regime == "foisa" else "s40"))
-    if _ACCESSIBLE_ELSEWHERE.search(sentence):
+    if may_match(lower, ("accessible",)) and _ACCESSIBLE_ELSEWHERE.search(sentence):
         found.add("s25" if regime == "foisa" else "s21")
     return found
 

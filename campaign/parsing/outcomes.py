@@ -148,7 +148,6 @@ _ANSWER_FRAMING_RE = re.compile("|".join(f"(?:{p})" for p in _ANSWER_FRAMING), r
 # Words at least one of which every match of a pattern contains (lower case, read from the
 # alternatives above): a sentence with none of them cannot match, and most sentences have none,
 # so the alternation is not run on them. Keep these in step with the patterns.
-_NOT_HELD_WORDS = ("no", "any", "section", "reg", "nil", "your", "rather")
 _WITHHELD_WORDS = ("able", "can", "withh", "refus", "declin", "neither", "exempt", "not")
 _PARTIAL_WORDS = ("redact", "remainder", "rest", "further", "some", "able", "partially", "part")
 _DISCLOSED_WORDS = (
@@ -182,8 +181,50 @@ _POINTER_WORDS = (
 )
 
 
+# For each "not held" alternative, in order: groups of words, one word of each group in every
+# match. A long ASCII sentence is searched only with the alternatives whose words it has, as
+# trying every alternative at every word is what makes the whole pattern slow.
+_NOT_HELD_NEEDS: list[tuple[tuple[str, ...], ...]] = [
+    (("not",), ("held", "recorded", "collected", "kept", "retained", "captured")),
+    (("not",), ("held",)),
+    (("no",), ("information", "data", "record"), ("held", "exist", "record")),
+    (("not",), ("hold", "keep", "retain", "record", "collect")),
+    (("not",), ("have",)),
+    (("no",), ("hold", "held", "have", "has")),
+    (("any",), ("locate", "find", "identify")),
+    (("section",), ("1",)),
+    (("section",), ("17",), ("not",), ("held",)),
+    (("reg",), ("12",)),
+    (("not",), ("exist",), ("does",)),
+    (("not",), ("held",)),
+    (("not",), ("held",)),
+    (("none",), ("held",)),
+    (("nil",), ("return",)),
+    (("your",), ("request",), ("transferred", "forwarded", "passed")),
+    (("held",), ("rather",)),
+    (
+        ("not",),
+        ("use", "operate", "employ", "utilise", "utilize", "have"),
+        ("any", "such"),
+        ("system", "tool", "software", "analytics", "technolog", "model"),
+    ),
+    (("no",), ("such",), ("system", "tool", "software", "model")),
+]
+assert len(_NOT_HELD_NEEDS) == len(_NOT_HELD)
+_NOT_HELD_PARTS = [
+    (re.compile(pattern, re.IGNORECASE), needs)
+    for pattern, needs in zip(_NOT_HELD, _NOT_HELD_NEEDS, strict=True)
+]
+
+
 def _not_held_in(text: str, lower: str | None) -> bool:
-    return may_match(lower, _NOT_HELD_WORDS) and bool(_NOT_HELD_RE.search(text))
+    """Whether `_NOT_HELD_RE` matches the text (`lower` from `folded`)."""
+    if lower is None:
+        return bool(_NOT_HELD_RE.search(text))
+    return any(
+        all(any(word in lower for word in group) for group in needs) and part.search(text)
+        for part, needs in _NOT_HELD_PARTS
+    )
 
 
 def _withheld_in(text: str, lower: str | None) -> bool:

@@ -91,6 +91,9 @@ _RIGHTS_BOILERPLATE_WORDS = (
     "scheme",
     "log",
 )
+# A hypothetical opens with one of these words, or has one of the others anywhere.
+_HYPOTHETICAL_OPENINGS = ("if", "where", "should", "unless", "in", "whether", "when")
+_HYPOTHETICAL_WORDS = ("you", "requesting", "posing", "asking", "my")
 _DIGIT = re.compile(r"\d")
 _EIR = re.compile(r"(?i:environmental\s+information\s+regulations)|\bEIRs?\b")
 _FOI_ACT = re.compile(r"freedom\s+of\s+information|\bFOI(?:A|SA)?\b", re.IGNORECASE)
@@ -161,10 +164,15 @@ def _relied_on_sentences(text: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=8192)
 def _is_relied_on(sentence: str) -> bool:
-    if _HYPOTHETICAL.search(sentence):
+    lower = folded(sentence)
+    if (
+        lower is None
+        or lower.startswith(_HYPOTHETICAL_OPENINGS)
+        or may_match(lower, _HYPOTHETICAL_WORDS)
+    ) and _HYPOTHETICAL.search(sentence):
         return False
     return not (
-        may_match(folded(sentence), _RIGHTS_BOILERPLATE_WORDS)
+        may_match(lower, _RIGHTS_BOILERPLATE_WORDS)
         and _RIGHTS_BOILERPLATE.search(sentence)
         and not re.search(r"exempt|withh[oe]ld", sentence, re.IGNORECASE)
     )

@@ -304,6 +304,8 @@ _CLARIFY_WORDS = (
     "helpful",
     "order",
 )
+_RIGHTS_WORDS = ("commissioner", "ico", "complain", "appeal", "use", "copyright")
+_MAYBE_LATER_WORDS = ("if", "which", "may", "should")
 _REFINE_WORDS = ("refine", "narrow", "reduce", "rephrase", "reframe", "resubmit", "specific")
 _COVER_NOTE_WORDS = ("attached", "enclosed", "find", "response")
 
@@ -336,20 +338,31 @@ def read_kind_signs(text: str, subject: str = "") -> KindSigns:
     # Mail systems state a failure at the top; the rest is the returned message.
     head = f"{subject}\n{text[:1500]}"
     own = [(s, folded(s)) for s in sentences(without_links(text)) if not _HYPOTHETICAL.search(s)]
-    outside_rights = [(s, lower) for s, lower in own if not _RIGHTS.search(s)]
+    outside_rights = [
+        (s, lower)
+        for s, lower in own
+        if not (may_match(lower, _RIGHTS_WORDS) and _RIGHTS.search(s))
+    ]
     # Sentences about reviews in general ("reviews are answered within 20 working days") are
     # boilerplate; the ones about this requester's own review, or naming a date, are not.
     promises = [
         (s, lower)
         for s, lower in outside_rights
-        if not _REVIEW_WORD.search(s) or _THEIR_REVIEW.search(s) or any(dates_in(s))
+        if not (may_match(lower, ("review",)) and _REVIEW_WORD.search(s))
+        or _THEIR_REVIEW.search(s)
+        or any(dates_in(s))
     ]
     asking = [
         (s, lower)
         for s, lower in outside_rights
-        if not _NOT_ASKING.search(s) and not _MAYBE_LATER.search(s)
+        if not (may_match(lower, ("clarif",)) and _NOT_ASKING.search(s))
+        and not (may_match(lower, _MAYBE_LATER_WORDS) and _MAYBE_LATER.search(s))
     ]
-    unconditional = [(s, lower) for s, lower in promises if not _CONDITIONAL.search(s)]
+    unconditional = [
+        (s, lower)
+        for s, lower in promises
+        if not (may_match(lower, ("if", "where")) and _CONDITIONAL.search(s))
+    ]
     return KindSigns(
         bounce=bool(_BOUNCE.search(head)),
         delay_notice=bool(_DELAY_NOTICE.search(head)),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 
-from campaign.parsing.plain_text import folded, may_match, sentences, without_links
+from campaign.parsing.plain_text import caseless, folded, may_match, sentences, without_links
 
 # Sections of FOIA 2000 and FOISA 2002 that refuse information (s12 cost, s14 vexatious, the
 # Part II exemptions); s1, s10, s16, s17 and s50 are duties and procedure, never a reason.
@@ -141,11 +141,20 @@ def _reasons_in(sentence: str, regime: str) -> tuple[frozenset[str], frozenset[s
 
 def regime_of(text: str) -> str:
     """Which law the letter answers under: "eir", "foisa" or "foia"."""
-    eir = len(_EIR.findall(text))
-    foi = len(_FOI_ACT.findall(text))
-    if eir and eir >= foi:
-        return "eir"
-    return "foisa" if _SCOTTISH.search(text) else "foia"
+    return _regime_of(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _regime_of(text: str) -> str:
+    # Counting the names of the laws scans the whole text: skipped when their words are absent.
+    lower = caseless(text)
+    eir = len(_EIR.findall(text)) if "EIR" in text or "environmental" in lower else 0
+    if eir:
+        foi = len(_FOI_ACT.findall(text)) if "freedom" in lower or "foi" in lower else 0
+        if eir >= foi:
+            return "eir"
+    scottish = any(word in lower for word in ("scotland", "foisa", "scottish"))
+    return "foisa" if scottish and _SCOTTISH.search(text) else "foia"
 
 
 def relied_on_sentences(text: str) -> tuple[str, ...]:

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from campaign.domain.vocabulary import MessageKind
 from campaign.parsing.dates import dates_in
 from campaign.parsing.outcomes import Findings
-from campaign.parsing.plain_text import flat, folded, may_match, sentences, without_links
+from campaign.parsing.plain_text import (
+    caseless,
+    flat,
+    folded,
+    may_match,
+    sentences,
+    without_links,
+)
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
@@ -304,6 +311,22 @@ _CLARIFY_WORDS = (
     "helpful",
     "order",
 )
+_BOUNCE_WORDS = (
+    "delivery",
+    "failed",
+    "undeliverable",
+    "55",
+    "delivered",
+    "rejected",
+    "address",
+    "unknown",
+    "mailbox",
+    "returned",
+    "permanent",
+    "reached",
+    "user",
+)
+_FORMAL_WORDS = ("freedom", "environmental", "foi", "eir", "request")
 _RIGHTS_WORDS = ("commissioner", "ico", "complain", "appeal", "use", "copyright")
 _MAYBE_LATER_WORDS = ("if", "which", "may", "should")
 _REFINE_WORDS = ("refine", "narrow", "reduce", "rephrase", "reframe", "resubmit", "specific")
@@ -315,6 +338,11 @@ def _any_sentence(
 ) -> bool:
     """Whether the pattern matches one of the (sentence, folded sentence) pairs."""
     return any(may_match(lower, words) and pattern.search(s) for s, lower in chosen)
+
+
+def _formal(text: str) -> bool:
+    """Whether the text names the Acts or a request under them (`_FORMAL`)."""
+    return may_match(caseless(text), _FORMAL_WORDS) and bool(_FORMAL.search(text))
 
 
 @dataclass(frozen=True)
@@ -364,7 +392,7 @@ def read_kind_signs(text: str, subject: str = "") -> KindSigns:
         if not (may_match(lower, ("if", "where")) and _CONDITIONAL.search(s))
     ]
     return KindSigns(
-        bounce=bool(_BOUNCE.search(head)),
+        bounce=may_match(caseless(head), _BOUNCE_WORDS) and bool(_BOUNCE.search(head)),
         delay_notice=bool(_DELAY_NOTICE.search(head)),
         away=bool(_AWAY.search(flat(f"{subject}\n{text[:800]}"))),
         review_done=any(
@@ -378,7 +406,7 @@ def read_kind_signs(text: str, subject: str = "") -> KindSigns:
         clarify=_any_sentence(_CLARIFY, _CLARIFY_WORDS, asking),
         refine=_any_sentence(_REFINE, _REFINE_WORDS, asking),
         cover_note=_any_sentence(_COVER_NOTE, _COVER_NOTE_WORDS, outside_rights),
-        formal=bool(_FORMAL.search(f"{subject}\n{text}")),
+        formal=_formal(f"{subject}\n{text}"),
     )
 
 

@@ -162,3 +162,12 @@ def may_match(folded_text: str | None, words: tuple[str, ...]) -> bool:
     always match. The words are lower case, one word each, taken from the pattern's alternatives.
     """
     return folded_text is None or any(word in folded_text for word in words)
+
+
+def caseless(text: str) -> str:
+    """Any text in a form where every case-insensitive match of a word is found with `in`.
+
+    casefold() handles the long s and the Kelvin sign; the Turkish dotless i and dotted capital I
+    (which patterns also match to "i") are made a plain "i".
+    """
+    return text.casefold().replace("\u0131", "i").replace("\u0307", "")

@@ -9,6 +9,7 @@ addresses, which are blanked before anything is read.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -123,6 +124,12 @@ def find_reference(text: str, *, title: bool = False) -> str | None:
     With `title=True` the text is a subject line, where a distinctive code such as CRN00166467
     is as good as a label; in a letter such codes count only when nothing is labelled.
     """
+    return _find_reference(text, title)
+
+
+@functools.lru_cache(maxsize=64)
+def _find_reference(text: str, title: bool) -> str | None:
+    """The same letter is read for its reference more than once (alone and with the email)."""
     clean = without_links(normalise(text))
     for value, labelled in _candidates(clean, title=title):
         if _is_reference(value, labelled=labelled):

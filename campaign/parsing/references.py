@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Iterator
 
-from campaign.parsing.plain_text import normalise, without_links
+from campaign.parsing.plain_text import caseless, may_match, normalise, without_links
 
 # One token of a reference: letters, digits and the joiners authorities use inside them.
 _TOKEN = r"[A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9]|[A-Za-z0-9]"
@@ -137,11 +137,28 @@ def _find_reference(text: str, title: bool) -> str | None:
     return None
 
 
+# Words at least one of which every match of a pattern contains (lower case, read from its
+# alternatives): a text with none of them is not scanned with it. Keep in step.
+_ASSIGNED_WORDS = ("ref", "case")
+_LOOSE_WORDS = ("ref", "cyf", "request", "case", "foi", "eir")
+_QUOTED_WORDS = ("ref",)
+_BRACKETED_WORDS = ("ref", "case")
+
+
 def _candidates(text: str, *, title: bool) -> Iterator[tuple[str, bool]]:
-    for match in _ASSIGNED.finditer(text):
-        yield _clean_value(match.group("value")), True
+    lower = caseless(text)
+    if may_match(lower, _ASSIGNED_WORDS):
+        for match in _ASSIGNED.finditer(text):
+            yield _clean_value(match.group("value")), True
     yield from _table_values(text)
-    for pattern in (_LABELLED, _LABELLED_LOOSE, _QUOTED, _BRACKETED):
+    for pattern, words in (
+        (_LABELLED, None),
+        (_LABELLED_LOOSE, _LOOSE_WORDS),
+        (_QUOTED, _QUOTED_WORDS),
+        (_BRACKETED, _BRACKETED_WORDS),
+    ):
+        if words is not None and not may_match(lower, words):
+            continue
         for match in pattern.finditer(text):
             if _refers_to_someone_else(text, match.start()) or _is_phone(text, match):
                 continue

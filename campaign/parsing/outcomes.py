@@ -221,10 +221,10 @@ def _not_held_in(text: str, lower: str | None) -> bool:
     """Whether `_NOT_HELD_RE` matches the text (`lower` from `folded`)."""
     if lower is None:
         return bool(_NOT_HELD_RE.search(text))
-    return any(
-        all(any(word in lower for word in group) for group in needs) and part.search(text)
-        for part, needs in _NOT_HELD_PARTS
-    )
+    for part, needs in _NOT_HELD_PARTS:
+        if all(may_match(lower, group) for group in needs) and part.search(text):
+            return True
+    return False
 
 
 def _withheld_in(text: str, lower: str | None) -> bool:

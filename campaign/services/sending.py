@@ -180,17 +180,18 @@ def update_rows(
     """
     if not rows:
         return
-    name, column = key
+    key_name, key_column = key
 
     def build() -> sa.Update:
         if _on_postgresql():
             source = _as_table(types)
-            return statement({name: source.c[name] for name in types}).where(_among(column, "keys"))
+            values = {name: source.c[name] for name in types}
+            return statement(values).where(_among(key_column, "keys"))
         return statement({name: sa.bindparam(name, type_=type_) for name, type_ in types.items()})
 
-    cache_key = ("update", statement.__module__, statement.__qualname__, *types, name)
+    cache_key = ("update", statement.__module__, statement.__qualname__, *types, key_name)
     if _on_postgresql():
-        params: Any = {**_rows_parameter(rows), "keys": [row[name] for row in rows]}
+        params: Any = {**_rows_parameter(rows), "keys": [row[key_name] for row in rows]}
     else:
         params = rows
     db.session.execute(_built(cache_key, build), params)

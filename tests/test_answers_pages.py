@@ -62,6 +62,13 @@ def changes(app) -> list[str]:
         return list(db.session.scalars(sa.select(Event.kind).order_by(Event.id)))
 
 
+def test_the_request_page_links_to_its_answers_for_viewers_too(client, auth, answered):
+    _, request_id, _, _ = answered
+    auth.login("viewer")
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert f'href="/requests/{request_id}/answers"' in page
+
+
 def test_the_review_screen_shows_answers_beside_their_pages_with_the_excerpt_marked(
     app, client, auth, answered
 ):

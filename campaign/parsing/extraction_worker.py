@@ -120,6 +120,22 @@ def _read(kind: str, data: bytearray, job: dict[str, Any]) -> dict[str, Any]:
     return {"pages": pages, "tables": tables}
 
 
+def _peak_rss_kb() -> int:
+    """This process's own peak resident memory.
+
+    Not getrusage's ru_maxrss: Linux keeps that across exec, so a process started from a large
+    worker would report the worker's peak and be retired after every job.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _near_memory_limit(megabytes: int) -> bool:
     """PDFium reports a failed allocation as a format error; the peak size tells them apart."""
     try:
@@ -163,7 +179,7 @@ def serve(memory_mb: int, source: BinaryIO, sink: BinaryIO) -> None:
         except Exception as error:  # MemoryError included: every failure becomes a reason
             answer = _failure(error, memory_mb)
         del data, job
-        answer["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        answer["peak_rss_kb"] = _peak_rss_kb()
         write_frame(sink, answer)
         if answer.get("error") == "memory":
             return  # the heap may be in pieces: the pool starts a fresh process

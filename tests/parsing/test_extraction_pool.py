@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -343,3 +345,32 @@ def test_large_pdf_reaches_the_processes_as_a_file_and_reads_the_same(pool):
     extracted = read(large, "large.pdf", pool)
     assert extracted.pages[0] == read(letter, "small.pdf", pool).pages[0]
     assert "Annex: a large embedded file follows" in extracted.pages[1]
+
+
+def test_a_pool_in_a_large_worker_keeps_its_processes():
+    """A child's peak is its own: Linux carries a process's peak RSS across exec, so a child of
+    a large worker used to report the worker's peak and be replaced after every document."""
+    script = """
+big = bytearray(500 * 1024 * 1024)
+for index in range(0, len(big), 4096):
+    big[index] = 1
+from campaign.parsing.documents import extract_text
+from campaign.parsing.extraction_pool import ExtractionPool
+from tests.parsing.factories import make_pdf
+pool = ExtractionPool(size=2)
+for number in range(4):
+    extract_text(make_pdf([["Freedom of Information letter", str(number)]]), "a.pdf", pool=pool)
+print(pool.started, round(pool.peak_rss_mb))
+pool.close()
+"""
+    root = Path(__file__).resolve().parents[2]
+    finished = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD_SECONDS * 3,
+        check=True,
+    )
+    started, peak_mb = map(int, finished.stdout.split())
+    assert started == 1 and peak_mb < 200

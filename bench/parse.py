@@ -19,7 +19,7 @@ same way and reports it separately (`sample`). `--sample-kind report` (the defau
 long FOI release: a running header, numbered headings, paragraphs set word by word as word
 processors write them (Times, kerned TJ arrays), a ruled answers table every fifth page, and
 page numbers. `corpus` repeats the text pages of the corpus's real documents (embedded fonts,
-pictures, charts; tests/fixtures/corpus and ../shared/corpus when present); `plain` is one
+pictures, charts; tests/fixtures/corpus); `plain` is one
 Helvetica paragraph per page. `peak_mb` is the largest resident memory one
 reading pipeline used: a worker process's peak plus the peaks of every extraction process it
 started (a long PDF is read by two at once), an upper bound; `peak_total_mb` adds up all
@@ -53,8 +53,7 @@ from campaign.parsing.reply import analyse_reply  # noqa: E402
 QUESTIONS_FILE = ROOT / "tests" / "fixtures" / "corpus" / "questions.txt"
 SAMPLE_SOURCES = [
     ROOT / "tests" / "fixtures" / "corpus" / "originals",
-    ROOT.parent / "shared" / "corpus" / "documents",
-    ROOT.parent / "shared" / "corpus" / "originals",
+    ROOT / "tests" / "fixtures" / "corpus" / "documents",
 ]
 _QUESTIONS: list[str] = []
 _OCR = False

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,6 @@ from campaign.parsing.ocr import find_tesseract
 
 from .factories import CORPUS, make_pdf
 
-SHARED_DOCUMENTS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "documents"
 HANG_GUARD_SECONDS = 120  # OCR of a page takes a second or two; this only catches a hang
 
 installed = pytest.mark.skipif(
@@ -53,9 +51,7 @@ def test_scanned_script_without_text_layer_is_read_by_ocr():
 
 @installed
 def test_second_scan_of_the_released_documents_is_read_by_ocr():
-    path = SHARED_DOCUMENTS / "pid.pdf"
-    if not path.exists():
-        pytest.skip("the shared corpus is not next to this checkout")
+    path = CORPUS / "documents" / "pid.pdf"
     extracted = extract_text(path.read_bytes(), path.name)
     assert extracted.method == "ocr"
     assert len(extracted.ocr_pages) == len(extracted.pages) == 9

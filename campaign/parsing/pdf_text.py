@@ -193,13 +193,8 @@ class _View:
         return min(xs), min(ys), max(xs), max(ys)
 
     def _user(self, x: float, y: float) -> tuple[float, float]:
-        if self.rotation == 90:
-            return y, x
-        if self.rotation == 180:
-            return -x, y
-        if self.rotation == 270:
-            return -y, -x
-        return x, -y
+        # Each of the four turns (with y flipped) is its own inverse.
+        return self.shown(x, y)
 
 
 class _Shapes:

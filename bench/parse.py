@@ -7,12 +7,12 @@
 process: PDFium text, ruled tables, scanned pages marked) then `analyse_reply` with the seven
 questions of the 2018 data-analytics request (tests/fixtures/corpus/questions.txt), so the
 answers are produced too. It runs in `--workers` processes, each with its own extraction
-process started before timing, as in a long-running worker. The baseline, timed in the same
-run, is `pdftotext -layout FILE -` on the same files with the same number of worker
-processes (text only, no answers, a new process per file as the command works). Files go
-largest first to both. Each side runs `--repeat` times, interleaved; the best run counts.
-Pages are the PDFs' page counts. OCR is off unless `--ocr`: pdftotext has none, so scanned
-pages are counted (`unread_pages`) but not read.
+processes (as many as its pool holds) started before timing, as in a long-running worker.
+The baseline, timed in the same run, is `pdftotext -layout FILE -` on the same files with the
+same number of worker processes (text only, no answers, a new process per file as the
+command works). Files go largest first to both. Each side runs `--repeat` times,
+interleaved; the best run counts. Pages are the PDFs' page counts. OCR is off unless
+`--ocr`: pdftotext has none, so scanned pages are counted (`unread_pages`) but not read.
 
 After DIR (or alone, when DIR is omitted) the bench reads a generated 300-page text PDF the
 same way and reports it separately (`sample`). `--sample-kind report` (the default) writes a
@@ -23,7 +23,11 @@ pictures, charts; tests/fixtures/corpus); `plain` is one
 Helvetica paragraph per page. `peak_mb` is the largest resident memory one
 reading pipeline used: a worker process's peak plus the peaks of every extraction process it
 started (a long PDF is read by two at once), an upper bound; `peak_total_mb` adds up all
-workers' pipelines. The last line is one JSON object.
+workers' pipelines. `ours_cpu_s` and `pdftotext_cpu_s` are the CPU seconds each side's
+processes used in its least costly run (workers and extraction processes; the pdftotext
+processes), and `cpu_ratio` compares them: wall-clock figures on a machine shared with other
+work swing by tens of percent from run to run, CPU time much less. The last line is one JSON
+object.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +78,7 @@ class Figures:
     analyse_seconds: float = 0.0
     unread_pages: int = 0
     tables: int = 0
+    cpu_seconds: float = 0.0
 
     @property
     def pages_per_s(self) -> float:
@@ -88,13 +93,25 @@ def _start_worker(questions: list[str], ocr: bool) -> None:
     global _OCR
     _QUESTIONS[:] = questions
     _OCR = ocr
-    warm = extract_text(_tiny_pdf(), "warm.pdf", ocr=False)
-    analyse_reply(documents=[("warm.pdf", warm)], questions=_QUESTIONS)
+    # As many jobs at once as the pool holds processes, so all of them are running, as in a
+    # worker that has already read a long PDF (which is read by several at once).
+    size = shared_pool().size
+    with ThreadPoolExecutor(size) as threads:
+        warm = list(
+            threads.map(lambda _: extract_text(_tiny_pdf(), "warm.pdf", ocr=False), range(size))
+        )
+    analyse_reply(documents=[("warm.pdf", warm[0])], questions=_QUESTIONS)
 
 
-def _warm(_: int) -> int:
+def _warm(_: int) -> tuple[int, float]:
     time.sleep(0.3)  # long enough for every worker to take one and start
-    return os.getpid()
+    return os.getpid(), _pipeline_cpu_seconds()
+
+
+def _pipeline_cpu_seconds() -> float:
+    """CPU time this worker and its extraction processes have used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime + shared_pool().cpu_seconds
 
 
 def _read_one(path: str, answers: bool = True) -> dict[str, float]:
@@ -112,6 +129,7 @@ def _read_one(path: str, answers: bool = True) -> dict[str, float]:
         "tables": sum(len(tables) for tables in extracted.tables),
         "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "children_rss_kb": shared_pool().peak_rss_sum_mb * 1024,
+        "cpu_s": _pipeline_cpu_seconds(),
     }
 
 
@@ -122,11 +140,14 @@ def run_ours(
     with ProcessPoolExecutor(
         workers, _FRESH, initializer=_start_worker, initargs=(questions, ocr)
     ) as pool:
-        list(pool.map(_warm, range(workers)))
+        cpu_before = dict(pool.map(_warm, range(workers)))
         started = time.perf_counter()
         paths = [str(path) for path in files]
         results = list(pool.map(_read_one, paths, [answers] * len(paths)))
         seconds = time.perf_counter() - started
+    cpu_after: dict[int, float] = {}
+    for result in results:
+        cpu_after[result["pid"]] = max(cpu_after.get(result["pid"], 0.0), result["cpu_s"])
     peaks: dict[int, float] = {}
     for result in results:
         pipeline_kb = result["rss_kb"] + result["children_rss_kb"]
@@ -140,24 +161,28 @@ def run_ours(
         analyse_seconds=sum(result["analyse_s"] for result in results),
         unread_pages=int(sum(result["unread"] for result in results)),
         tables=int(sum(result["tables"] for result in results)),
+        cpu_seconds=sum(cpu_after[pid] - cpu_before.get(pid, 0.0) for pid in cpu_after),
     )
 
 
 # --- pdftotext, the same way -------------------------------------------------------------------
 
 
-def _pdftotext(path: str) -> int:
-    finished = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, check=False)
-    return len(finished.stdout)
+def _pdftotext(path: str) -> float:
+    """Run pdftotext on one file; the CPU seconds it used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def run_pdftotext(files: list[Path], pages: int, workers: int) -> Figures:
     with ProcessPoolExecutor(workers, _FRESH) as pool:
         list(pool.map(_pdftotext, [str(files[-1])] * workers))  # libraries into the page cache
         started = time.perf_counter()
-        list(pool.map(_pdftotext, [str(path) for path in files]))
+        cpu = sum(pool.map(_pdftotext, [str(path) for path in files]))
         seconds = time.perf_counter() - started
-    return Figures(pages=pages, seconds=seconds)
+    return Figures(pages=pages, seconds=seconds, cpu_seconds=cpu)
 
 
 # --- files and the sample ------------------------------------------------------------------------
@@ -327,8 +352,12 @@ def compare(
     ours = min(ours_runs, key=lambda figures: figures.seconds)
     ours.peak_mb = max(run.peak_mb for run in ours_runs)
     ours.peak_total_mb = max(run.peak_total_mb for run in ours_runs)
+    ours.cpu_seconds = min(run.cpu_seconds for run in ours_runs)
     text = min(text_runs, key=lambda figures: figures.seconds)
-    return ours, text, min(theirs_runs, key=lambda figures: figures.seconds)
+    text.cpu_seconds = min(run.cpu_seconds for run in text_runs)
+    theirs = min(theirs_runs, key=lambda figures: figures.seconds)
+    theirs.cpu_seconds = min(run.cpu_seconds for run in theirs_runs)
+    return ours, text, theirs
 
 
 def report(
@@ -344,6 +373,13 @@ def report(
     ):
         print(f"  {name:30} {figures.pages_per_s:8.1f} pages/s  ({figures.seconds:.2f} s)")
     print(f"  ratio ours/pdftotext: {ratio:.2f} (text only: {text_ratio:.2f})")
+    cpu_ratio = theirs.cpu_seconds / ours.cpu_seconds if ours.cpu_seconds else 0.0
+    text_cpu_ratio = theirs.cpu_seconds / text.cpu_seconds if text.cpu_seconds else 0.0
+    print(
+        f"  CPU time: ours {ours.cpu_seconds:.2f} s (text only {text.cpu_seconds:.2f} s), "
+        f"pdftotext {theirs.cpu_seconds:.2f} s; ratio {cpu_ratio:.2f} "
+        f"(text only: {text_cpu_ratio:.2f})"
+    )
     print(
         f"  peak memory: {ours.peak_mb:.0f} MB per worker and its extraction process, "
         f"{ours.peak_total_mb:.0f} MB for all; {ours.tables} tables; "
@@ -361,6 +397,11 @@ def report(
         "unread_pages": ours.unread_pages,
         "ours_text_pages_per_s": round(text.pages_per_s, 1),
         "text_ratio": round(text_ratio, 2),
+        "ours_cpu_s": round(ours.cpu_seconds, 3),
+        "ours_text_cpu_s": round(text.cpu_seconds, 3),
+        "pdftotext_cpu_s": round(theirs.cpu_seconds, 3),
+        "cpu_ratio": round(cpu_ratio, 2),
+        "text_cpu_ratio": round(text_cpu_ratio, 2),
     }
 
 

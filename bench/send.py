@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -33,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import sqlalchemy as sa  # noqa: E402
+from bench_databases import fresh_database  # noqa: E402
 from fakes import FakeMailgun  # noqa: E402
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -96,28 +96,6 @@ def bare_loop(server: FakeMailgun, count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-def prepare_database(kind: str, data_dir: Path) -> tuple[str, dict, callable]:
-    """A clean database for one run: its URL for workers, app settings, and a cleanup."""
-    if kind == "sqlite":
-        url = f"sqlite:///{data_dir / 'bench.db'}"
-        return url, {"DATABASE_URL": url}, lambda: None
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    settings = {
-        "DATABASE_URL": PG_URL,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
-    }
-    return f"{PG_URL}?options=-csearch_path%3D{schema}", settings, drop
-
-
 DATA_DIR = Path(tempfile.mkdtemp(prefix="foi-bench-"))
 os.environ["CAMPAIGN_DATA_DIR"] = str(DATA_DIR)  # the queue file the workers share with us
 
@@ -126,7 +104,7 @@ def launch_and_wait(kind: str, server: FakeMailgun, count: int, workers: int) ->
     """Launch `count` letters through real workers; time until all are recorded as sent."""
     data_dir = DATA_DIR
     run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=DATA_DIR))
-    url, db_settings, cleanup = prepare_database(kind, run_dir)
+    url, db_settings, cleanup = fresh_database(kind, run_dir)
     env = {
         **os.environ,
         "CAMPAIGN_DATA_DIR": str(data_dir),

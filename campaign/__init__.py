@@ -29,18 +29,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings)
 
     from campaign.web import register_blueprints, register_errorhandlers, register_template_helpers
+    from campaign.web.converters import DatabaseIdConverter
 
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    from campaign.web.security import install_security_headers
+
+    install_security_headers(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
     from campaign import models  # noqa: F401  (registers every table on the metadata)
-    from campaign.extensions import csrf, db, login_manager, migrate
+    from campaign.extensions import csrf, db, limiter, login_manager, migrate
 
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True

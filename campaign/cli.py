@@ -46,6 +46,19 @@ def register_commands(app: Flask) -> None:
     from campaign.cli_answers import answers
 
     app.cli.add_command(answers)
+    from campaign.cli_search import search
+
+    app.cli.add_command(search)
+    from campaign.cli_demo import demo
+
+    app.cli.add_command(demo)
+    from campaign.cli_backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    from campaign.cli_export import export_command
+
+    app.cli.add_command(export_command)
 
 
 @click.group()

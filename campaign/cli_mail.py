@@ -64,3 +64,66 @@ def import_mail(paths: tuple[Path, ...], process: bool) -> None:
         click.echo(f"Skipped {problem}", err=True)
     if problems and not stored and not duplicates:
         raise SystemExit(1)
+
+
+@mail.command("poll")
+@click.option(
+    "--all", "read_all", is_flag=True, help="Keep reading batches until the folder is empty."
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="Messages per batch (default IMAP_BATCH).",
+)
+@with_appcontext
+def poll_mail(read_all: bool, batch: int | None) -> None:
+    """Store the unread messages of the IMAP mailbox (IMAP_HOST ...), then mark them read.
+
+    Each message is stored before it is marked read (or moved to IMAP_MOVE_TO), so an
+    interrupted poll stores it once on the next run. Processing is queued for the worker.
+    """
+    from campaign.services.mailbox_poll import imap_settings, poll_mailbox
+
+    settings = imap_settings()
+    if settings is None:
+        click.echo("IMAP_HOST is not set: there is no mailbox to poll.", err=True)
+        raise SystemExit(2)
+    result = poll_mailbox(settings, batch=batch, time_budget=float("inf") if read_all else None)
+    click.echo(result.summary())
+    for note in result.set_aside:
+        click.echo(f"Set aside {note}", err=True)
+    if result.error:
+        raise SystemExit(1)
+
+
+@mail.command("process-stored")
+@click.option(
+    "--older-than",
+    type=click.IntRange(0, 7 * 24 * 3600),
+    default=300,
+    show_default=True,
+    help="Seconds since a message was accepted or stored without being processed.",
+)
+@with_appcontext
+def process_stored(older_than: int) -> None:
+    """Queue again the mail a stopped worker or a lost queue left behind.
+
+    The worker does this every five minutes by itself; after restarting a crashed worker or
+    a Redis that lost its queue, run it with --older-than 0 to catch up at once. Messages
+    already processed are not touched, so running it twice does no harm.
+    """
+    from datetime import timedelta
+
+    from campaign.models.base import utcnow
+    from campaign.services.ingest import accepted_before, stored_before
+    from campaign.tasks import process_message_task, store_message_task
+
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    accepted = accepted_before(cutoff)
+    stored = stored_before(cutoff)
+    for sha256, source in accepted:
+        store_message_task(sha256, source.value)
+    for message_pk in stored:
+        process_message_task(message_pk)
+    click.echo(f"Queued {len(accepted)} accepted and {len(stored)} stored message(s).")

@@ -36,6 +36,18 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _flag(environ: Mapping[str, str], name: str) -> bool | None:
+    """1/true/yes or 0/false/no; None when the variable is not set at all."""
+    raw = _env(environ, name).lower()
+    if not raw:
+        return None
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1/true/yes or 0/false/no, not {raw!r}")
+
+
 def load_secret_key(data_dir: Path) -> str:
     """Read the key kept in the data directory, creating it on first start.
 
@@ -65,6 +77,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "SECRET_KEY": _env(environ, "SECRET_KEY"),
         "MAIL_TRANSPORT": _env(environ, "MAIL_TRANSPORT", "outbox").lower(),
         "MAIL_FROM_NAME": _env(environ, "MAIL_FROM_NAME", "FOI Campaign"),
+        # Where people reach the app: links in notification emails and unsubscribe links.
+        "APP_BASE_URL": _env(environ, "APP_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Replies come back to foi+<token>@MAIL_DOMAIN (defaults to the Mailgun domain).
         "MAIL_DOMAIN": _env(environ, "MAIL_DOMAIN") or _env(environ, "MAILGUN_DOMAIN"),
         "MAILGUN_API_KEY": _env(environ, "MAILGUN_API_KEY"),
@@ -84,8 +98,20 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any
         "MAX_CONTENT_LENGTH": _int(environ, "MAX_UPLOAD_MB", 25) * 1024 * 1024,
         # Largest inbound email (webhook post, imported or uploaded message) accepted, in MB.
         "INBOUND_MAX_MB": _int(environ, "INBOUND_MAX_MB", 50),
-        "SESSION_COOKIE_SECURE": _env(environ, "SESSION_COOKIE_SECURE").lower()
-        in ("1", "true", "yes"),
+        # Unset: secure exactly when the app is reached over HTTPS (APP_BASE_URL).
+        "SESSION_COOKIE_SECURE": _flag(environ, "SESSION_COOKIE_SECURE"),
+        # A mailbox replies also reach (a campaigner's own address): polled when IMAP_HOST is set.
+        "IMAP_HOST": _env(environ, "IMAP_HOST"),
+        "IMAP_PORT": _int(environ, "IMAP_PORT", 0),  # 0: 993 with TLS, 143 without
+        "IMAP_USER": _env(environ, "IMAP_USER"),
+        "IMAP_PASSWORD": _env(environ, "IMAP_PASSWORD"),
+        "IMAP_FOLDER": _env(environ, "IMAP_FOLDER", "INBOX"),
+        "IMAP_TLS": _env(environ, "IMAP_TLS", "1").lower() not in ("0", "false", "no", "off"),
+        "IMAP_CA_FILE": _env(environ, "IMAP_CA_FILE"),
+        # Where stored messages go; empty: they stay in IMAP_FOLDER, marked as read.
+        "IMAP_MOVE_TO": _env(environ, "IMAP_MOVE_TO"),
+        "IMAP_TIMEOUT_SECONDS": _int(environ, "IMAP_TIMEOUT_SECONDS", 30),
+        "IMAP_BATCH": _int(environ, "IMAP_BATCH", 200),
     }
 
 
@@ -119,12 +145,37 @@ def finalise(config: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError("MAILGUN_TIMEOUT_SECONDS must be between 1 and 300")
     if not 1 <= config.get("INBOUND_MAX_MB", 50) <= 1024:
         raise ConfigError("INBOUND_MAX_MB must be between 1 and 1024")
+    _check_imap(config)
+    if not config.get("APP_BASE_URL", "http://x").startswith(("http://", "https://")):
+        raise ConfigError("APP_BASE_URL must start with http:// or https://")
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = config.get("APP_BASE_URL", "").startswith("https://")
+    config.setdefault("REMEMBER_COOKIE_SECURE", config["SESSION_COOKIE_SECURE"])
     url = config["DATABASE_URL"]
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise ConfigError(f"DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL: {url!r}")
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         raise ConfigError("DATABASE_URL for PostgreSQL must name the driver: postgresql+psycopg://")
     return config
+
+
+def _check_imap(config: dict[str, Any]) -> None:
+    if not config.get("IMAP_HOST"):
+        return
+    missing = [k for k in ("IMAP_USER", "IMAP_PASSWORD") if not config.get(k)]
+    if missing:
+        raise ConfigError(f"IMAP_HOST is set, so {' and '.join(missing)} must be too")
+    if not config.get("IMAP_PORT"):
+        config["IMAP_PORT"] = 993 if config.get("IMAP_TLS", True) else 143
+    if not 1 <= config["IMAP_PORT"] <= 65535:
+        raise ConfigError("IMAP_PORT must be between 1 and 65535")
+    if not 1 <= config.get("IMAP_TIMEOUT_SECONDS", 30) <= 300:
+        raise ConfigError("IMAP_TIMEOUT_SECONDS must be between 1 and 300")
+    if not 1 <= config.get("IMAP_BATCH", 200) <= 10_000:
+        raise ConfigError("IMAP_BATCH must be between 1 and 10000")
+    ca_file = config.get("IMAP_CA_FILE")
+    if ca_file and not Path(ca_file).is_file():
+        raise ConfigError(f"IMAP_CA_FILE {ca_file!r} is not a file")
 
 
 def engine_options(database_url: str) -> dict[str, Any]:

@@ -228,6 +228,60 @@ def process_stored_messages() -> int:
     return len(accepted) + len(ids)
 
 
+@huey.periodic_task(crontab(minute="*"), name="poll_mailbox")
+def poll_mailbox_task() -> str:
+    """Every minute, when IMAP_HOST is set: store the mailbox's new mail (see mailbox_poll).
+
+    Reads batches for up to 45 seconds, so a large backlog drains over a few runs; after a
+    failure it waits (doubling, at most 30 minutes) before trying again.
+    """
+    from campaign.services.mailbox_poll import imap_settings, poll_mailbox
+
+    with app_context():
+        settings = imap_settings()
+        if settings is None:
+            return "no mailbox"
+        result = poll_mailbox(settings, respect_backoff=True, time_budget=45)
+    if result.stored or result.error:
+        log.info(result.summary())
+    return result.summary()
+
+
+@huey.task(name="poll_mailbox_now")
+def poll_mailbox_now_task() -> str:
+    """A person asked for the mailbox to be read now: no waiting out a failure's backoff."""
+    from campaign.services.mailbox_poll import imap_settings, poll_mailbox
+
+    with app_context():
+        settings = imap_settings()
+        if settings is None:
+            return "no mailbox"
+        return poll_mailbox(settings, time_budget=45).summary()
+
+
+@huey.periodic_task(crontab(minute="*/2"), name="notify")
+def notify_task() -> str:
+    """Every two minutes: collect notifications and email the people who want them at once."""
+    from campaign.services.notifications import collect, send_immediate
+
+    with app_context():
+        created = collect()
+        sent = send_immediate()
+    return f"{created} notifications, {sent} emails"
+
+
+@huey.periodic_task(crontab(hour="7-20", minute="30"), name="send_digests")
+def send_digests_task() -> str:
+    """Each morning at 7:30 (the worker's clock), the daily digests; the later runs
+    only catch up a digest a stopped worker missed: one per user per day, never two."""
+    from campaign.services.notifications import collect, send_digests
+
+    with app_context():
+        collect()
+        run = send_digests()
+    return f"{run.sent} sent, {run.empty} with nothing to say, {run.failed} failed"
+
+
 def enqueue_follow_ups(message_pks: list[int]) -> None:
     """Queue the sending of chasers and review requests, one job each."""
     for message_pk in message_pks:

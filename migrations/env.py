@@ -47,6 +47,11 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
+    # The search index's FTS5 tables and tsvector column live outside the models: an
+    # autogenerate must not offer to drop them.
+    from campaign.models.search import include_in_schema_comparison
+
+    conf_args.setdefault("include_name", include_in_schema_comparison)
 
     with target_db.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

@@ -100,6 +100,8 @@ def make_app(database: dict[str, Any], tmp_path: Path):
     def build(create_tables: bool = True, **settings: Any) -> Flask:
         config = {
             "TESTING": True,
+            # Tests sign in far more often than people do; the limit has its own tests.
+            "RATELIMIT_ENABLED": False,
             "SECRET_KEY": "test-secret",
             "CAMPAIGN_DATA_DIR": str(tmp_path / "data"),
             "MAIL_TRANSPORT": "outbox",

@@ -50,11 +50,39 @@ def test_database_url_switches_to_postgresql_without_code_change(tmp_path):
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL must be"),
         ({"DATABASE_URL": "postgresql://x/y"}, "must name the driver"),
         ({"AUTHORITY_IMPORT_MAX_ROWS": "lots"}, "must be a whole number"),
+        ({"IMAP_HOST": "imap.example.org"}, "IMAP_USER and IMAP_PASSWORD must be too"),
+        (
+            {"IMAP_HOST": "h", "IMAP_USER": "u", "IMAP_PASSWORD": "p", "IMAP_PORT": "99999"},
+            "IMAP_PORT must be between",
+        ),
+        (
+            {"IMAP_HOST": "h", "IMAP_USER": "u", "IMAP_PASSWORD": "p", "IMAP_CA_FILE": "/nope"},
+            "IMAP_CA_FILE '/nope' is not a file",
+        ),
     ],
 )
 def test_bad_settings_fail_fast_with_a_clear_message(tmp_path, env, message):
     with pytest.raises(ConfigError, match=message):
         finalise(settings_from_env({"CAMPAIGN_DATA_DIR": str(tmp_path), **env}))
+
+
+def test_imap_port_follows_tls_unless_given(tmp_path):
+    base = {"CAMPAIGN_DATA_DIR": str(tmp_path), "IMAP_HOST": "h", "IMAP_USER": "u"}
+    base["IMAP_PASSWORD"] = "p"
+    assert finalise(settings_from_env(base))["IMAP_PORT"] == 993
+    assert finalise(settings_from_env({**base, "IMAP_TLS": "off"}))["IMAP_PORT"] == 143
+    assert finalise(settings_from_env({**base, "IMAP_PORT": "1143"}))["IMAP_PORT"] == 1143
+
+
+def test_session_cookies_are_https_only_when_the_app_is_served_over_https(tmp_path):
+    base = {"CAMPAIGN_DATA_DIR": str(tmp_path)}
+    assert finalise(settings_from_env(base))["SESSION_COOKIE_SECURE"] is False
+    https = finalise(settings_from_env({**base, "APP_BASE_URL": "https://foi.example.org"}))
+    assert https["SESSION_COOKIE_SECURE"] is True and https["REMEMBER_COOKIE_SECURE"] is True
+    forced = {**base, "APP_BASE_URL": "https://foi.example.org", "SESSION_COOKIE_SECURE": "no"}
+    assert finalise(settings_from_env(forced))["SESSION_COOKIE_SECURE"] is False
+    with pytest.raises(ConfigError, match="SESSION_COOKIE_SECURE must be"):
+        finalise(settings_from_env({**base, "SESSION_COOKIE_SECURE": "maybe"}))
 
 
 def test_every_setting_is_documented_in_the_readme():

@@ -19,7 +19,7 @@ TEST_ONLY_SETTINGS = {"TEST_DATABASE_URL"}
 
 
 def settings_read_by_config() -> set[str]:
-    return set(re.findall(r'_(?:env|int)\(environ, "([A-Z0-9_]+)"', CONFIG))
+    return set(re.findall(r'_(?:env|int|flag)\(environ, "([A-Z0-9_]+)"', CONFIG))
 
 
 def settings_in_readme_table() -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
@@ -14,9 +15,10 @@ from reply_support import inbound_messages, request_state
 from campaign.domain.vocabulary import MessageSource
 from campaign.extensions import db
 from campaign.models import AuthorityAddress, Message, Request
+from campaign.services import replies
 from campaign.services.files import blob_path
 from campaign.services.ingest import store_inbound
-from campaign.services.replies import assign_message, retry_message
+from campaign.services.replies import assign_message, process_message, retry_message
 from campaign.services.statuses import set_status_by_hand
 
 ACK = (
@@ -225,6 +227,43 @@ def test_a_status_set_by_hand_wins_over_later_replies(app, sent_request):
     state = request_state(app, sent.request_id)
     assert state["status"] == "sent"
     assert ("status_suggested", None, None) in state["events"]
+
+
+def test_a_second_copy_of_the_job_finishing_first_is_not_applied_again(
+    app, sent_request, monkeypatch
+):
+    """A job queued twice (a restart, `mail process-stored`) reads the reply twice but applies
+    it once: the copy that reaches its first write after the other committed stands down."""
+    sent = sent_request()
+    message_pk = store(app, reply_email(to=sent.reply_to, sender=sent.authority_email, body=ACK),
+                       queue=False)  # fmt: skip
+    read = replies.analyse_reply
+    others: list[object] = []
+    started = threading.Event()
+
+    def other_worker(pk: int) -> None:
+        with app.app_context():  # its own session and connection
+            others.append(process_message(pk))
+
+    def read_while_another_copy_finishes(**kwargs):
+        if not started.is_set():  # only the first copy to read starts the other
+            started.set()
+            thread = threading.Thread(target=other_worker, args=(message_pk,))
+            thread.start()
+            thread.join(60)
+        return read(**kwargs)
+
+    monkeypatch.setattr(replies, "analyse_reply", read_while_another_copy_finishes)
+    with app.app_context():
+        mine = process_message(message_pk)
+    [other] = others
+    assert other.state.value == mine.state.value == "processed"
+    assert mine.kind == "acknowledgement" and mine.match_state == "matched"
+    state = request_state(app, sent.request_id)
+    kinds = [kind for kind, *_ in state["events"]]
+    assert kinds == ["message_received", "reference_recorded", "status_changed"]
+    [message] = inbound_messages(app)
+    assert (message["processing_state"], message["processing_error"]) == ("processed", None)
 
 
 def test_failed_processing_is_kept_with_its_error_and_retried(app, sent_request):

@@ -37,6 +37,29 @@ class RequestStatus(StrEnum):
     ESCALATED = "escalated"
 
 
+# Late today: the reply, or the internal review's answer, is past its due date.
+OVERDUE_STATUSES = frozenset(
+    {
+        RequestStatus.OVERDUE.value,
+        RequestStatus.VERY_OVERDUE.value,
+        RequestStatus.REVIEW_OVERDUE.value,
+    }
+)
+# The authority has answered, whatever came after (a review, an escalation).
+ANSWERED_STATUSES = frozenset(
+    {
+        RequestStatus.SUCCESSFUL.value,
+        RequestStatus.PARTIALLY_SUCCESSFUL.value,
+        RequestStatus.NOT_HELD.value,
+        RequestStatus.REFUSED.value,
+        RequestStatus.REVIEW_REQUESTED.value,
+        RequestStatus.REVIEW_OVERDUE.value,
+        RequestStatus.REVIEW_ANSWERED.value,
+        RequestStatus.ESCALATED.value,
+    }
+)
+
+
 class CampaignStatus(StrEnum):
     DRAFT = "draft"
     LIVE = "live"
@@ -104,6 +127,7 @@ class MessageSource(StrEnum):
     WEBHOOK = "webhook"  # Mailgun's inbound route
     IMPORT = "import"  # `campaign mail import` of .eml, mbox or Maildir
     UPLOAD = "upload"  # a person uploaded an .eml or a document
+    IMAP = "imap"  # read from a mailbox by `campaign mail poll` or the periodic poll
 
 
 class MatchState(StrEnum):

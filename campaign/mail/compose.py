@@ -40,6 +40,8 @@ class OutgoingEmail:
     references: tuple[str, ...] = ()
     # Sent to Mailgun as v:<name>; they come back in every event about the message.
     variables: Mapping[str, str] = field(default_factory=dict)
+    # Further headers, e.g. List-Unsubscribe on notifications; ASCII values only.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def reply_address(token: str, domain: str) -> str:
@@ -92,5 +94,7 @@ def build_mime(email: OutgoingEmail) -> Message:
     token = token_from_address(email.from_address)
     if token:
         message[TOKEN_HEADER] = token
+    for name, value in email.headers.items():
+        message[name] = value
     message.policy = MIME_POLICY
     return message

@@ -48,7 +48,9 @@ def reply_tokens(addresses: Iterable[str]) -> tuple[list[str], list[str]]:
 def thread_ids(in_reply_to: str | None, references: Iterable[str]) -> list[str]:
     """Message-Ids the email says it answers, the direct parent first."""
     ids = [in_reply_to] if in_reply_to else []
-    ids += [ref for ref in reversed(list(references)) if ref and ref not in ids]
+    for ref in reversed(list(references)):
+        if ref and ref not in ids:  # a References header may repeat an id
+            ids.append(ref)
     return ids
 
 

@@ -198,6 +198,7 @@ def mailgun_fields(email: OutgoingEmail) -> dict[str, str]:
     token = token_from_address(email.from_address)
     if token:
         fields[f"h:{TOKEN_HEADER}"] = token
+    fields.update({f"h:{name}": value for name, value in email.headers.items()})
     fields.update({f"v:{name}": str(value) for name, value in email.variables.items()})
     return fields
 

@@ -33,7 +33,14 @@ class Campaign(Timestamped, Base):
     )
     # Incremented when a live campaign's letter is edited; each sent Message keeps its text.
     letter_version: so.Mapped[int] = so.mapped_column(default=1)
+    # Publishing: the public page /p/<slug> exists only while is_public is set by the owner.
     is_public: so.Mapped[bool] = so.mapped_column(default=False)
+    published_at: so.Mapped[datetime | None]
+    # Shown on the public page above the charts: how the request was made and read.
+    methodology: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Names (one per line) masked on every public page and export, beside the built-in rules
+    # for email addresses and phone numbers: officers' names the campaign must not publish.
+    redaction_terms: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     is_demo: so.Mapped[bool] = so.mapped_column(default=False)
     launched_at: so.Mapped[datetime | None]
     # Which authorities the campaign goes to: {"all": bool, "nations": [...], "types": [...],

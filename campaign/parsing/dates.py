@@ -33,11 +33,14 @@ _YEAR = r"(?P<year>\d{4})"
 _DAY_MONTH_YEAR = re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH}\s*,?\s+{_YEAR}\b", re.IGNORECASE)
 _MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.IGNORECASE)
 _NUMERIC = re.compile(r"\b(?P<day>\d{1,2})[/.\-](?P<month>\d{1,2})[/.\-](?P<year>\d{4}|\d{2})\b")
+_DIGIT = re.compile(r"\d")
 
 
 def dates_in(text: str) -> Iterator[tuple[int, date]]:
     """Every valid date in the text with its position, in order; day before month when numeric."""
     found: list[tuple[int, date]] = []
+    if not _DIGIT.search(text):
+        return  # every date is written with digits: most sentences have none
     for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR, _NUMERIC):
         for match in pattern.finditer(text):
             month_text = match.group("month")

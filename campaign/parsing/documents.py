@@ -331,19 +331,20 @@ def _pdf_pages(
 ) -> dict[str, Any]:
     """Pages, tables and scanned pages of a PDF; a long one is read in parallel page ranges.
 
-    The first SPLIT_AFTER pages (a whole letter, usually) are one job. Past that, the rest is
-    shared between the pool's processes, so a 300-page release does not keep one core busy
-    while the others wait; each range has what is left of the time limit.
+    The first job reads a document of up to SPLIT_AFTER pages (a whole letter, usually) and
+    only counts a longer one. All of a long one is then shared between the pool's processes
+    from its first page, so a 300-page release does not keep one core busy while the others
+    wait; each range has what is left of the time limit.
     """
     deadline = time.monotonic() + limits["timeout_seconds"]
     job = {"max_pages": max_pages, "engine": engine, **source}
-    read = pool.run("pdf", payload, {**job, "last": SPLIT_AFTER}, **limits)
+    read = pool.run("pdf", payload, {**job, "count_past": SPLIT_AFTER}, **limits)
     wanted = min(read["page_count"], max_pages)
     if engine != "pdfium" or wanted <= SPLIT_AFTER:
         return read
-    parts = max(1, min(pool.size, (wanted - SPLIT_AFTER) // SPLIT_AFTER))
-    step = -(-(wanted - SPLIT_AFTER) // parts)
-    ranges = [(start, min(start + step, wanted)) for start in range(SPLIT_AFTER, wanted, step)]
+    parts = max(1, min(pool.size, -(-wanted // SPLIT_AFTER)))
+    step = -(-wanted // parts)
+    ranges = [(start, min(start + step, wanted)) for start in range(0, wanted, step)]
 
     def read_range(bounds: tuple[int, int]) -> dict[str, Any]:
         remaining = max(deadline - time.monotonic(), 0.001)

@@ -13,7 +13,15 @@ from __future__ import annotations
 import functools
 import re
 
-from campaign.parsing.plain_text import caseless, folded, may_match, sentences, without_links
+from campaign.parsing.plain_text import (
+    any_part_matches,
+    caseless,
+    folded,
+    may_match,
+    pattern_parts,
+    sentences,
+    without_links,
+)
 
 # Sections of FOIA 2000 and FOISA 2002 that refuse information (s12 cost, s14 vexatious, the
 # Part II exemptions); s1, s10, s16, s17 and s50 are duties and procedure, never a reason.
@@ -44,10 +52,34 @@ _HYPOTHETICAL = re.compile(
     r"\b(?:I|we)\s+(?:am|are)\s+(?:requesting|posing|asking)\b|\bmy\s+(?:request|questions)\b",
     re.IGNORECASE,
 )
-_RIGHTS_BOILERPLATE = re.compile(
-    r"internal\s+review|information\s+commissioner|\bICO\b|complain|appeal|re-?use|copyright|"
-    r"section\s+50\b|publication\s+scheme|disclosure\s+log",
-    re.IGNORECASE,
+_RIGHTS_BOILERPLATE_PATTERNS = [
+    r"internal\s+review",
+    r"information\s+commissioner",
+    r"\bICO\b",
+    r"complain",
+    r"appeal",
+    r"re-?use",
+    r"copyright",
+    r"section\s+50\b",
+    r"publication\s+scheme",
+    r"disclosure\s+log",
+]
+# The same alternative by alternative, each with the words its matches hold (one of each
+# group): a sentence is searched only for the phrases whose words it has. Keep in step.
+_RIGHTS_BOILERPLATE_PARTS = pattern_parts(
+    _RIGHTS_BOILERPLATE_PATTERNS,
+    [
+        (("internal",), ("review",)),
+        (("commissioner",),),
+        (("ico",),),
+        (("complain",),),
+        (("appeal",),),
+        (("reuse", "re-use"),),
+        (("copyright",),),
+        (("section",), ("50",)),
+        (("scheme",),),
+        (("disclosure",), ("log",)),
+    ],
 )
 _RELIES = re.compile(
     r"exempt|exception|withh[oe]ld|redact|refus|rely|relied|engag|appl(?:y|ies|ied)|"
@@ -182,7 +214,7 @@ def _is_relied_on(sentence: str) -> bool:
         return False
     return not (
         may_match(lower, _RIGHTS_BOILERPLATE_WORDS)
-        and _RIGHTS_BOILERPLATE.search(sentence)
+        and any_part_matches(sentence, lower, _RIGHTS_BOILERPLATE_PARTS)
         and not re.search(r"exempt|withh[oe]ld", sentence, re.IGNORECASE)
     )
 

@@ -141,6 +141,7 @@ class ExtractionPool:
         self._alive = 0
         self._owner = os.getpid()
         self._peaks: dict[int, int] = {}  # child pid -> peak resident memory, KB
+        self._cpu: dict[int, float] = {}  # child pid -> CPU seconds used so far
         self._started = 0
         self._closed = False
         _pools.add(self)
@@ -160,6 +161,11 @@ class ExtractionPool:
         """The peaks of every child this pool started, added up, in MB: an upper bound of the
         memory its processes held at any one time."""
         return sum(self._peaks.values()) / 1024
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU time every child this pool started has used (up to its last answer), in seconds."""
+        return sum(self._cpu.values())
 
     def run(
         self,
@@ -187,6 +193,8 @@ class ExtractionPool:
             ) from None
         rss_kb = int(answer.get("peak_rss_kb", 0))
         self._peaks[child.process.pid] = rss_kb
+        with contextlib.suppress(TypeError, ValueError):  # a figure for reports, never trusted
+            self._cpu[child.process.pid] = float(answer.get("cpu_s", 0.0))
         worn = child.jobs >= MAX_JOBS_PER_PROCESS or rss_kb > RETIRE_ABOVE_MB * 1024
         if answer.get("error") == "memory" or worn:
             child.stop()
@@ -270,6 +278,7 @@ class ExtractionPool:
         self._alive = 0
         self._started = 0
         self._peaks = {}
+        self._cpu = {}
         self._owner = os.getpid()
 
     def _reset_after_fork(self) -> None:

@@ -7,8 +7,9 @@ It then serves jobs over its standard input and output until the input closes. A
 frame: a JSON header ({"kind": "pdf" | "ocr" | "docx" | "xlsx" | "pptx" | "odt" | "ole", ...})
 and the file's bytes (for a large PDF the header names a private temporary file instead). The
 answer is a JSON frame {"result": {...}} or {"error": ..., "reason": ...}, always with the
-process's peak resident memory. Answers are JSON, never pickle, so a process subverted by a
-hostile file cannot run code in the parent by what it sends back.
+process's peak resident memory and the CPU time it has used so far. Answers are JSON, never
+pickle, so a process subverted by a hostile file cannot run code in the parent by what it sends
+back.
 
 Only the reading modules of campaign.parsing are loaded: the `campaign` package itself (which
 imports Flask) is never initialised here.
@@ -91,7 +92,8 @@ def _read(kind: str, data: bytearray, job: dict[str, Any]) -> dict[str, Any]:
         from campaign.parsing.pdf_text import read_pdf
 
         engine, first, last = job.get("engine", "pdfium"), job.get("first", 0), job.get("last")
-        return read_pdf(source, job["max_pages"], engine, first, last).to_json()
+        count_past = job.get("count_past")
+        return read_pdf(source, job["max_pages"], engine, first, last, count_past).to_json()
     if kind == "ocr":
         from campaign.parsing.ocr import recognise_pages
 
@@ -134,6 +136,15 @@ def _peak_rss_kb() -> int:
     except (OSError, ValueError, IndexError):
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _cpu_seconds() -> float:
+    """CPU time this process and the helpers it waited for (tesseract, converters) have used."""
+    used = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        used += usage.ru_utime + usage.ru_stime
+    return used
 
 
 def _near_memory_limit(megabytes: int) -> bool:
@@ -180,6 +191,7 @@ def serve(memory_mb: int, source: BinaryIO, sink: BinaryIO) -> None:
             answer = _failure(error, memory_mb)
         del data, job
         answer["peak_rss_kb"] = _peak_rss_kb()
+        answer["cpu_s"] = _cpu_seconds()
         write_frame(sink, answer)
         if answer.get("error") == "memory":
             return  # the heap may be in pieces: the pool starts a fresh process
@@ -189,6 +201,9 @@ def main(argv: list[str]) -> int:
     memory_mb = int(argv[1])
     _limit_memory(memory_mb)
     _reading_modules_only()
+    from campaign.parsing.pdf_text import warm_up
+
+    warm_up()
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a library's stray print must not corrupt the answers
     serve(memory_mb, source, sink)

@@ -19,10 +19,13 @@ from campaign.domain.vocabulary import MessageKind
 from campaign.parsing.dates import dates_in
 from campaign.parsing.outcomes import Findings
 from campaign.parsing.plain_text import (
+    PatternParts,
+    any_part_matches,
     caseless,
     flat,
     folded,
     may_match,
+    pattern_parts,
     sentences,
     without_links,
 )
@@ -32,27 +35,25 @@ def _compile(patterns: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
 
 
-_BOUNCE = _compile(
-    [
-        r"\bdelivery\s+(?:has\s+)?failed\b",
-        r"(?:^|\n)\s*undeliverable\b",
-        r"\bmail\s+delivery\s+(?:failed|failure|subsystem|system)\b",
-        r"\bdelivery\s+status\s+notification\s*\(failure\)",
-        r"\b55[0-4][ -]\d\.\d\.\d{1,3}\b",
-        r"\b(?:message|e-?mail|mail)\s+(?:could\s*not|couldn'?t|can\s*not|wasn'?t|was\s+not)\s+"
-        r"(?:be\s+)?delivered\b",
-        r"\bcould\s*not\s+be\s+delivered\s+to\s+(?:one\s+or\s+more|the\s+following|any)\b",
-        r"\bmessage\s+to\s+\S+\s+(?:couldn'?t|could\s+not)\s+be\s+delivered\b",
-        r"\brecipient\s+address\s+rejected\b",
-        r"\baddress\s+(?:not\s+found|couldn'?t\s+be\s+found|unknown)\b",
-        r"\buser\s+unknown\b",
-        r"\bmailbox\s+(?:unavailable|not\s+found|is\s+full|does\s+not\s+exist)\b",
-        r"\breturned\s+mail\b",
-        r"\bpermanent\s+(?:error|failure)\b",
-        r"\bfollowing\s+recipients?\s+(?:cannot|could\s+not)\s+be\s+reached\b",
-        r"\bno\s+such\s+user\b",
-    ]
-)
+_BOUNCE_PATTERNS = [
+    r"\bdelivery\s+(?:has\s+)?failed\b",
+    r"(?:^|\n)\s*undeliverable\b",
+    r"\bmail\s+delivery\s+(?:failed|failure|subsystem|system)\b",
+    r"\bdelivery\s+status\s+notification\s*\(failure\)",
+    r"\b55[0-4][ -]\d\.\d\.\d{1,3}\b",
+    r"\b(?:message|e-?mail|mail)\s+(?:could\s*not|couldn'?t|can\s*not|wasn'?t|was\s+not)\s+"
+    r"(?:be\s+)?delivered\b",
+    r"\bcould\s*not\s+be\s+delivered\s+to\s+(?:one\s+or\s+more|the\s+following|any)\b",
+    r"\bmessage\s+to\s+\S+\s+(?:couldn'?t|could\s+not)\s+be\s+delivered\b",
+    r"\brecipient\s+address\s+rejected\b",
+    r"\baddress\s+(?:not\s+found|couldn'?t\s+be\s+found|unknown)\b",
+    r"\buser\s+unknown\b",
+    r"\bmailbox\s+(?:unavailable|not\s+found|is\s+full|does\s+not\s+exist)\b",
+    r"\breturned\s+mail\b",
+    r"\bpermanent\s+(?:error|failure)\b",
+    r"\bfollowing\s+recipients?\s+(?:cannot|could\s+not)\s+be\s+reached\b",
+    r"\bno\s+such\s+user\b",
+]
 _DELAY_NOTICE = _compile(
     [
         r"\bdelivery\s+(?:has\s+been\s+|is\s+)?delayed\b",
@@ -123,62 +124,58 @@ _EXTENSION = _compile(
         r"\boriginal\s+(?:deadline|due\s+date|response\s+date)",
     ]
 )
-_ACKNOWLEDGED = _compile(
-    [
-        r"\b(?:aim|aims|expect|intend|hope|endeavour|plan)\s+to\s+(?:send|provide|give|issue|"
-        r"respond|reply|get\s+back|let\s+you\s+have)\b[^.]{0,60}\b(?:by|before|within|"
-        r"no\s+later\s+than)\b",
-        r"\bwill\s+(?:respond|reply|send\s+(?:you\s+)?(?:a|our)\s+(?:full\s+)?(?:response|reply)|"
-        r"provide\s+(?:you\s+with\s+)?(?:a|our|the)\s+(?:full\s+)?(?:response|reply|information)|"
-        r"be\s+in\s+touch|receive\s+(?:a|our)\s+(?:full\s+)?(?:response|reply))\b[^.]{0,50}"
-        r"\b(?:by|before|within|no\s+later\s+than)\b",
-        r"\b(?:should|will|can)\s+(?:expect\s+to\s+)?(?:receive|expect)\s+(?:a|our|the)\s+"
-        r"(?:full\s+)?(?:response|reply)",
-        r"\b(?:due\s+date|deadline|target\s+date)\s+for\s+(?:a|our|the|your)\s+(?:response|reply)",
-        r"\b(?:response|reply)\s+(?:is\s+)?due\s+(?:by|on)\b",
-        r"\backnowledge\s+(?:receipt|your\s+(?:request|email|letter|application))",
-        r"\bthis\s+(?:email|is)\s+(?:to\s+)?(?:acknowledge|confirm\s+(?:receipt|that\s+we\s+have\s+"
-        r"received))",
-        r"\b(?:has|have)\s+been\s+(?:received|logged|registered|recorded|allocated|assigned)\b"
-        r"[^.]{0,80}\b(?:will|respond|response|reply|working\s+days)\b",
-        r"\b(?:we\s+are|I\s+am)\s+(?:now\s+)?(?:dealing\s+with|processing|handling|considering)\s+"
-        r"your\s+(?:request|review|complaint|appeal|concerns)",
-        r"\bwill\s+be\s+(?:dealt\s+with|processed|handled|considered)\s+(?:under|in\s+accordance)",
-        r"\bwill\s+be\s+(?:answered|responded\s+to|replied\s+to)\b[^.]{0,40}\b(?:by|within|"
-        r"no\s+later\s+than)\b",
-        r"\b(?:has|have)\s+(?:20|twenty)\s+working\s+days\s+(?:in\s+which\s+)?to\s+(?:respond|reply)",
-        r"\byour\s+(?:request|enquiry|application)\s+is\s+(?:now\s+)?being\s+(?:processed|dealt\s+"
-        r"with|handled|considered|logged)",
-        r"\breceived\s+your\s+(?:request|email|application)\b[^.]{0,80}\bwill\s+(?:respond|reply|"
-        r"aim|be\s+in\s+touch|provide|send)",
-    ]
-)
-_CLARIFY = _compile(
-    [
-        r"\b(?:ask|asking|request|requesting|seek|seeking)\s+(?:you\s+)?(?:to\s+|for\s+)?"
-        r"(?:some\s+|further\s+|a\s+)?clarif",
-        r"\b(?:could|would|can|will)\s+you\s+(?:please\s+)?(?:kindly\s+)?(?:clarify|confirm|specify|"
-        r"narrow|tell\s+(?:me|us)\s+(?:which|what|whether))\b",
-        r"\bplease\s+(?:could\s+you\s+|can\s+you\s+)?(?:clarify|specify)\b",
-        r"\b(?:need|needs|require|requires)\s+(?:some\s+)?(?:further\s+|more\s+|additional\s+)?"
-        r"(?:clarification|information\s+from\s+you|details\s+from\s+you)",
-        r"\bclarification\s+(?:is|would\s+be|will\s+be)\s+(?:needed|required|helpful|appreciated)",
-        r"\bwithout\s+(?:this|that|the|these|some)\s+(?:extra\s+|further\s+|additional\s+)?"
-        r"(?:information|clarification|details)\b",
-        r"\bsection\s+1\s?\(3\)|\bregulation\s+9\b|\breg\.?\s?9\s?\(2\)",
-        r"\b(?:clock|time\s+limit|20\s+working\s+days?)\s+(?:will\s+|has\s+)?(?:not\s+)?"
-        r"(?:start|begin|restart|be\s+paused|paused|stop)",
-        r"\b(?:provide|specify|confirm|tell\s+us)\s+(?:a|the)\s+(?:start|end|specific)?\s*"
-        r"(?:date|time\s*frame|period|date\s+range)\b[^.]{0,80}(?:\?|$)",
-        r"\binviting\s+you\s+to\s+(?:refine|clarify|narrow)",
-        r"\b(?:grateful|appreciate\w*|helpful)\s+if\s+you\s+(?:could|would|can)\s+(?:please\s+)?"
-        r"(?:clarify|confirm|specify|narrow|let\s+(?:me|us)\s+know\s+(?:which|what|whether|exactly))",
-        r"\b(?:need|require)\s+you\s+to\s+(?:clarify|confirm|specify|tell\s+us)",
-        r"\bin\s+order\s+(?:for\s+us\s+)?to\s+(?:process|respond\s+to|deal\s+with|answer|identify|"
-        r"locate)\b[^.]{0,60}\b(?:could\s+you|please\s+(?:clarify|confirm|specify|provide)|"
-        r"(?:we|I)\s+(?:will\s+)?(?:need|require))",
-    ]
-)
+_ACKNOWLEDGED_PATTERNS = [
+    r"\b(?:aim|aims|expect|intend|hope|endeavour|plan)\s+to\s+(?:send|provide|give|issue|"
+    r"respond|reply|get\s+back|let\s+you\s+have)\b[^.]{0,60}\b(?:by|before|within|"
+    r"no\s+later\s+than)\b",
+    r"\bwill\s+(?:respond|reply|send\s+(?:you\s+)?(?:a|our)\s+(?:full\s+)?(?:response|reply)|"
+    r"provide\s+(?:you\s+with\s+)?(?:a|our|the)\s+(?:full\s+)?(?:response|reply|information)|"
+    r"be\s+in\s+touch|receive\s+(?:a|our)\s+(?:full\s+)?(?:response|reply))\b[^.]{0,50}"
+    r"\b(?:by|before|within|no\s+later\s+than)\b",
+    r"\b(?:should|will|can)\s+(?:expect\s+to\s+)?(?:receive|expect)\s+(?:a|our|the)\s+"
+    r"(?:full\s+)?(?:response|reply)",
+    r"\b(?:due\s+date|deadline|target\s+date)\s+for\s+(?:a|our|the|your)\s+(?:response|reply)",
+    r"\b(?:response|reply)\s+(?:is\s+)?due\s+(?:by|on)\b",
+    r"\backnowledge\s+(?:receipt|your\s+(?:request|email|letter|application))",
+    r"\bthis\s+(?:email|is)\s+(?:to\s+)?(?:acknowledge|confirm\s+(?:receipt|that\s+we\s+have\s+"
+    r"received))",
+    r"\b(?:has|have)\s+been\s+(?:received|logged|registered|recorded|allocated|assigned)\b"
+    r"[^.]{0,80}\b(?:will|respond|response|reply|working\s+days)\b",
+    r"\b(?:we\s+are|I\s+am)\s+(?:now\s+)?(?:dealing\s+with|processing|handling|considering)\s+"
+    r"your\s+(?:request|review|complaint|appeal|concerns)",
+    r"\bwill\s+be\s+(?:dealt\s+with|processed|handled|considered)\s+(?:under|in\s+accordance)",
+    r"\bwill\s+be\s+(?:answered|responded\s+to|replied\s+to)\b[^.]{0,40}\b(?:by|within|"
+    r"no\s+later\s+than)\b",
+    r"\b(?:has|have)\s+(?:20|twenty)\s+working\s+days\s+(?:in\s+which\s+)?to\s+(?:respond|reply)",
+    r"\byour\s+(?:request|enquiry|application)\s+is\s+(?:now\s+)?being\s+(?:processed|dealt\s+"
+    r"with|handled|considered|logged)",
+    r"\breceived\s+your\s+(?:request|email|application)\b[^.]{0,80}\bwill\s+(?:respond|reply|"
+    r"aim|be\s+in\s+touch|provide|send)",
+]
+_CLARIFY_PATTERNS = [
+    r"\b(?:ask|asking|request|requesting|seek|seeking)\s+(?:you\s+)?(?:to\s+|for\s+)?"
+    r"(?:some\s+|further\s+|a\s+)?clarif",
+    r"\b(?:could|would|can|will)\s+you\s+(?:please\s+)?(?:kindly\s+)?(?:clarify|confirm|specify|"
+    r"narrow|tell\s+(?:me|us)\s+(?:which|what|whether))\b",
+    r"\bplease\s+(?:could\s+you\s+|can\s+you\s+)?(?:clarify|specify)\b",
+    r"\b(?:need|needs|require|requires)\s+(?:some\s+)?(?:further\s+|more\s+|additional\s+)?"
+    r"(?:clarification|information\s+from\s+you|details\s+from\s+you)",
+    r"\bclarification\s+(?:is|would\s+be|will\s+be)\s+(?:needed|required|helpful|appreciated)",
+    r"\bwithout\s+(?:this|that|the|these|some)\s+(?:extra\s+|further\s+|additional\s+)?"
+    r"(?:information|clarification|details)\b",
+    r"\bsection\s+1\s?\(3\)|\bregulation\s+9\b|\breg\.?\s?9\s?\(2\)",
+    r"\b(?:clock|time\s+limit|20\s+working\s+days?)\s+(?:will\s+|has\s+)?(?:not\s+)?"
+    r"(?:start|begin|restart|be\s+paused|paused|stop)",
+    r"\b(?:provide|specify|confirm|tell\s+us)\s+(?:a|the)\s+(?:start|end|specific)?\s*"
+    r"(?:date|time\s*frame|period|date\s+range)\b[^.]{0,80}(?:\?|$)",
+    r"\binviting\s+you\s+to\s+(?:refine|clarify|narrow)",
+    r"\b(?:grateful|appreciate\w*|helpful)\s+if\s+you\s+(?:could|would|can)\s+(?:please\s+)?"
+    r"(?:clarify|confirm|specify|narrow|let\s+(?:me|us)\s+know\s+(?:which|what|whether|exactly))",
+    r"\b(?:need|require)\s+you\s+to\s+(?:clarify|confirm|specify|tell\s+us)",
+    r"\bin\s+order\s+(?:for\s+us\s+)?to\s+(?:process|respond\s+to|deal\s+with|answer|identify|"
+    r"locate)\b[^.]{0,60}\b(?:could\s+you|please\s+(?:clarify|confirm|specify|provide)|"
+    r"(?:we|I)\s+(?:will\s+)?(?:need|require))",
+]
 _REFINE = _compile(
     [
         r"\b(?:refine|narrow|reduce|rephrase|reframe|resubmit)\s+(?:down\s+)?(?:the\s+)?"
@@ -209,16 +206,14 @@ _NOT_A_TEAM = (
     r"(?!\s+(?:team|officer|unit|manager|co-?ordinator|business|lead|administrator|office|"
 )
 _NOT_A_TEAM += r"mailbox|section|department|&|and\s+data|and\s+information|compliance|disclosure))"
-_FORMAL = _compile(
-    [
-        rf"freedom\s+of\s+information(?:\s+act)?{_NOT_A_TEAM}",
-        r"environmental\s+information\s+regulations",
-        rf"\bFOI(?:A|SA)?\b{_NOT_A_TEAM}",
-        r"\bEIRs?\b",
-        r"request\s+for\s+information",
-        r"(?:foi|foia|eir|freedom\s+of\s+information)\s+request",
-    ]
-)
+_FORMAL_PATTERNS = [
+    rf"freedom\s+of\s+information(?:\s+act)?{_NOT_A_TEAM}",
+    r"environmental\s+information\s+regulations",
+    rf"\bFOI(?:A|SA)?\b{_NOT_A_TEAM}",
+    r"\bEIRs?\b",
+    r"request\s+for\s+information",
+    r"(?:foi|foia|eir|freedom\s+of\s+information)\s+request",
+]
 _RIGHTS = re.compile(
     r"information\s+commissioner|\bICO\b|complain|appeal|re-?use|copyright", re.IGNORECASE
 )
@@ -311,22 +306,82 @@ _CLARIFY_WORDS = (
     "helpful",
     "order",
 )
-_BOUNCE_WORDS = (
-    "delivery",
-    "failed",
-    "undeliverable",
-    "55",
-    "delivered",
-    "rejected",
-    "address",
-    "unknown",
-    "mailbox",
-    "returned",
-    "permanent",
-    "reached",
-    "user",
+# The bounce phrases (read in a message's head) and the names of the Acts (read in a whole
+# letter), alternative by alternative, each with the words its matches hold. Keep in step.
+_FORMAL_PARTS = pattern_parts(
+    _FORMAL_PATTERNS,
+    [
+        (("freedom",),),
+        (("environmental",),),
+        (("foi",),),
+        (("eir",),),
+        (("request",), ("information",)),
+        (("foi", "eir", "freedom"), ("request",)),
+    ],
 )
-_FORMAL_WORDS = ("freedom", "environmental", "foi", "eir", "request")
+_BOUNCE_PARTS = pattern_parts(
+    _BOUNCE_PATTERNS,
+    [
+        (("delivery",), ("failed",)),
+        (("undeliverable",),),
+        (("delivery",),),
+        (("delivery",),),
+        (("55",),),
+        (("delivered",),),
+        (("delivered",),),
+        (("delivered",),),
+        (("rejected",),),
+        (("address",),),
+        (("unknown",),),
+        (("mailbox",),),
+        (("returned",),),
+        (("permanent",),),
+        (("reached",),),
+        (("user",),),
+    ],
+)
+# The acknowledgement and clarification phrases, alternative by alternative, each with the
+# words its matches hold (one of each group). Keep in step with the patterns.
+_ACKNOWLEDGED_PARTS = pattern_parts(
+    _ACKNOWLEDGED_PATTERNS,
+    [
+        (
+            ("aim", "expect", "intend", "hope", "endeavour", "plan"),
+            ("send", "provide", "give", "issue", "respond", "reply", "back", "have"),
+        ),
+        (("will",),),
+        (("receive", "expect"), ("response", "reply")),
+        (("date", "deadline"), ("response", "reply")),
+        (("due",), ("response", "reply")),
+        (("acknowledge",),),
+        (("this",), ("acknowledge", "confirm")),
+        (("been",), ("received", "logged", "registered", "recorded", "allocated", "assigned")),
+        (("dealing", "processing", "handling", "considering"), ("your",)),
+        (("will",), ("dealt", "processed", "handled", "considered")),
+        (("will",), ("answered", "responded", "replied")),
+        (("working",), ("respond", "reply")),
+        (("your",), ("being",)),
+        (("received",), ("will",)),
+    ],
+)
+_CLARIFY_PARTS = pattern_parts(
+    _CLARIFY_PATTERNS,
+    [
+        (("clarif",),),
+        (("you",), ("clarify", "confirm", "specify", "narrow", "tell")),
+        (("please",), ("clarify", "specify")),
+        (("need", "require"), ("clarification", "from")),
+        (("clarification",),),
+        (("without",),),
+        (("section", "reg"),),
+        (("clock", "limit", "day"), ("start", "begin", "paused", "stop")),
+        (("provide", "specify", "confirm", "tell"), ("date", "time", "period")),
+        (("inviting",),),
+        (("grateful", "appreciate", "helpful"),),
+        (("need", "require"), ("clarify", "confirm", "specify", "tell")),
+        (("order",),),
+    ],
+)
 _RIGHTS_WORDS = ("commissioner", "ico", "complain", "appeal", "use", "copyright")
 _MAYBE_LATER_WORDS = ("if", "which", "may", "should")
 _REFINE_WORDS = ("refine", "narrow", "reduce", "rephrase", "reframe", "resubmit", "specific")
@@ -334,15 +389,21 @@ _COVER_NOTE_WORDS = ("attached", "enclosed", "find", "response")
 
 
 def _any_sentence(
-    pattern: re.Pattern[str], words: tuple[str, ...], chosen: list[tuple[str, str | None]]
+    pattern: re.Pattern[str] | PatternParts,
+    words: tuple[str, ...],
+    chosen: list[tuple[str, str | None]],
 ) -> bool:
-    """Whether the pattern matches one of the (sentence, folded sentence) pairs."""
-    return any(may_match(lower, words) and pattern.search(s) for s, lower in chosen)
+    """Whether the pattern (or its parts) matches one of the (sentence, folded sentence) pairs."""
+    if isinstance(pattern, re.Pattern):
+        return any(may_match(lower, words) and pattern.search(s) for s, lower in chosen)
+    return any(
+        may_match(lower, words) and any_part_matches(s, lower, pattern) for s, lower in chosen
+    )
 
 
 def _formal(text: str) -> bool:
-    """Whether the text names the Acts or a request under them (`_FORMAL`)."""
-    return may_match(caseless(text), _FORMAL_WORDS) and bool(_FORMAL.search(text))
+    """Whether the text names the Acts or a request under them (`_FORMAL_PATTERNS`)."""
+    return any_part_matches(text, caseless(text), _FORMAL_PARTS)
 
 
 @dataclass(frozen=True)
@@ -392,7 +453,7 @@ def read_kind_signs(text: str, subject: str = "") -> KindSigns:
         if not (may_match(lower, ("if", "where")) and _CONDITIONAL.search(s))
     ]
     return KindSigns(
-        bounce=may_match(caseless(head), _BOUNCE_WORDS) and bool(_BOUNCE.search(head)),
+        bounce=any_part_matches(head, caseless(head), _BOUNCE_PARTS),
         delay_notice=bool(_DELAY_NOTICE.search(head)),
         away=bool(_AWAY.search(flat(f"{subject}\n{text[:800]}"))),
         review_done=any(
@@ -402,8 +463,8 @@ def read_kind_signs(text: str, subject: str = "") -> KindSigns:
             for s, lower in outside_rights
         ),
         extension=_any_sentence(_EXTENSION, _EXTENSION_WORDS, unconditional),
-        acknowledged=_any_sentence(_ACKNOWLEDGED, _ACKNOWLEDGED_WORDS, promises),
-        clarify=_any_sentence(_CLARIFY, _CLARIFY_WORDS, asking),
+        acknowledged=_any_sentence(_ACKNOWLEDGED_PARTS, _ACKNOWLEDGED_WORDS, promises),
+        clarify=_any_sentence(_CLARIFY_PARTS, _CLARIFY_WORDS, asking),
         refine=_any_sentence(_REFINE, _REFINE_WORDS, asking),
         cover_note=_any_sentence(_COVER_NOTE, _COVER_NOTE_WORDS, outside_rights),
         formal=_formal(f"{subject}\n{text}"),

@@ -18,7 +18,15 @@ import re
 from dataclasses import dataclass
 
 from campaign.parsing.exemptions import find_exemptions, relied_on_sentences
-from campaign.parsing.plain_text import folded, may_match, normalise, paragraphs
+from campaign.parsing.plain_text import (
+    any_part_matches,
+    caseless,
+    folded,
+    may_match,
+    normalise,
+    paragraphs,
+    pattern_parts,
+)
 
 _INFO = (
     r"(?:information|data|records?|documents?|documentation|details|materials?|figures|"
@@ -144,6 +152,24 @@ _PARTIAL_RE = _compile(_PARTIAL)
 _DISCLOSED_RE = _compile(_DISCLOSED)
 _POINTER_RE = _compile(_POINTER)
 _ANSWER_FRAMING_RE = re.compile("|".join(f"(?:{p})" for p in _ANSWER_FRAMING), re.I | re.M)
+# For each framing alternative, in order: groups of words, one word of each group in every
+# match. The framing is looked for in a whole letter, so each alternative is run only when the
+# letter has its words: one alternation tried at every character is what makes it slow.
+# Keep in step with the patterns.
+_ANSWER_FRAMING_NEEDS: list[tuple[tuple[str, ...], ...]] = [
+    (("our", "council", "authority", "force", "department", "trust"), ("response",)),
+    (("response", "answer", "reply"),),
+    (("please",), ("see",)),
+    (("answer", "response", "reply"), ("question", "point", "part")),
+    (("relation", "regard", "turning"), ("question", "point", "part")),
+    (("specifics",),),
+    (("follows",),),
+]
+assert len(_ANSWER_FRAMING_NEEDS) == len(_ANSWER_FRAMING)
+_ANSWER_FRAMING_PARTS = [
+    (re.compile(pattern, re.I | re.M), needs)
+    for pattern, needs in zip(_ANSWER_FRAMING, _ANSWER_FRAMING_NEEDS, strict=True)
+]
 
 # Words at least one of which every match of a pattern contains (lower case, read from the
 # alternatives above): a sentence with none of them cannot match, and most sentences have none,
@@ -227,8 +253,58 @@ def _not_held_in(text: str, lower: str | None) -> bool:
     return False
 
 
+def _frames_answers(text: str) -> bool:
+    """Whether `_ANSWER_FRAMING_RE` matches the text."""
+    lower = caseless(text)
+    for part, needs in _ANSWER_FRAMING_PARTS:
+        if all(may_match(lower, group) for group in needs) and part.search(text):
+            return True
+    return False
+
+
+# `_WITHHELD` and `_DISCLOSED` alternative by alternative, each with groups of words one of each
+# of which every match holds: a sentence is searched only with the alternatives whose words it
+# has. Keep in step with the patterns.
+_WITHHELD_PARTS = pattern_parts(
+    _WITHHELD,
+    [
+        (("able", "can"), ("provide", "supply", "disclose", "release", "share", "give")),
+        (("withheld",),),
+        (("withhold",),),
+        (("refus", "declin"),),
+        (("neither",),),
+        (("exempt",), ("disclosure",)),
+        (("cannot",), ("disclosed", "released", "provided", "shared")),
+        (("not",), ("disclosed", "released")),
+        (("exempt",),),
+        (("obliged", "required"), ("provide", "release", "disclose", "comply")),
+    ],
+)
+_DISCLOSED_PARTS = pattern_parts(
+    _DISCLOSED,
+    [
+        (("pleased",),),
+        (("able", "happy"), ("provide", "release", "disclose", "supply", "share")),
+        (("find",), ("attached", "enclosed", "below")),
+        (("attached",),),
+        (("attached",),),
+        (("attached",),),
+        (("enclos", "attach"),),
+        (("attached",),),
+        (("attached",),),
+        (("information",),),
+        (("information", "answer", "details", "response"), ("follows", "below")),
+        (("below",), ("response",)),
+        (("confirm",), ("hold", "held")),
+        (("see",), ("below", "following", "attached")),
+        (("answer", "response", "reply"), ("question", "point", "part")),
+    ],
+)
+
+
 def _withheld_in(text: str, lower: str | None) -> bool:
-    return may_match(lower, _WITHHELD_WORDS) and bool(_WITHHELD_RE.search(text))
+    """Whether `_WITHHELD_RE` matches the text (`lower` from `folded`)."""
+    return may_match(lower, _WITHHELD_WORDS) and any_part_matches(text, lower, _WITHHELD_PARTS)
 
 
 # For readers of one answer that want the sentence that decided it.
@@ -278,7 +354,7 @@ def read_findings(text: str, exemptions: list[str]) -> Findings:
         disclosed |= s_disclosed
         pointed |= s_pointed
     disclosed |= _answers_questions(text)
-    if not (disclosed or not_held or withheld) and _ANSWER_FRAMING_RE.search(normalise(text)):
+    if not (disclosed or not_held or withheld) and _frames_answers(normalise(text)):
         # Answers written out in the letter with nothing withheld or missing.
         disclosed = True
     withheld |= any(e not in _ELSEWHERE and e not in _NOT_HELD_EXCEPTIONS for e in exemptions)
@@ -307,7 +383,9 @@ def _sentence_findings(sentence: str) -> tuple[bool, bool, bool, bool, bool]:
     )
     partial = may_match(lower, _PARTIAL_WORDS) and bool(_PARTIAL_RE.search(sentence))
     disclosed = (
-        not not_held and may_match(lower, _DISCLOSED_WORDS) and bool(_DISCLOSED_RE.search(sentence))
+        not not_held
+        and may_match(lower, _DISCLOSED_WORDS)
+        and any_part_matches(sentence, lower, _DISCLOSED_PARTS)
     )
     pointed = (
         may_match(lower, _POINTER_WORDS)

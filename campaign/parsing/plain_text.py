@@ -149,17 +149,21 @@ def flat(text: str) -> str:
     return " ".join(normalise(text).split())
 
 
-def folded(text: str) -> str | None:
-    """The text in lower case for word checks, or None when it is not all ASCII."""
-    return text.lower() if text.isascii() else None
+def folded(text: str) -> str:
+    """The text in a form for word checks with `may_match`: lower case when it is all ASCII.
+
+    Case-insensitive patterns also pair some non-ASCII letters with ASCII ones (the long s with
+    "s"); `caseless` turns those into the ASCII letters, so a sentence with a curly quote or a
+    bullet (most sentences of a PDF) is still checked for its words rather than searched blind.
+    """
+    return text.lower() if text.isascii() else caseless(text)
 
 
 def may_match(folded_text: str | None, words: tuple[str, ...]) -> bool:
     """False only when a text has none of the words every match of a pattern contains.
 
-    `folded_text` comes from `folded`. Case-insensitive patterns also pair some non-ASCII
-    letters with ASCII ones (the long s with "s"), so a text that is not all ASCII (None) may
-    always match. The words are lower case, one word each, taken from the pattern's alternatives.
+    `folded_text` comes from `folded` or `caseless`; None (not checked) may always match. The
+    words are lower case, one word each, taken from the pattern's alternatives.
     """
     if folded_text is None:
         return True
@@ -177,3 +181,30 @@ def caseless(text: str) -> str:
     (which patterns also match to "i") are made a plain "i".
     """
     return text.casefold().replace("\u0131", "i").replace("\u0307", "")
+
+
+# A pattern's alternatives one by one, each with groups of words (lower case) one word of each
+# of which every match of that alternative holds.
+PatternParts = list[tuple[re.Pattern[str], tuple[tuple[str, ...], ...]]]
+
+
+def pattern_parts(
+    patterns: list[str], needs: list[tuple[tuple[str, ...], ...]], flags: int = re.IGNORECASE
+) -> PatternParts:
+    """Each alternative compiled alone with its word groups (the two lists in step)."""
+    return [
+        (re.compile(pattern, flags), groups)
+        for pattern, groups in zip(patterns, needs, strict=True)
+    ]
+
+
+def any_part_matches(text: str, lower: str | None, parts: PatternParts) -> bool:
+    """Whether the alternation of `parts` matches the text (`lower` from `folded`/`caseless`).
+
+    One alternation of many phrases is tried at every character of a long text; each phrase
+    alone, run only where its words occur, costs a fraction of that.
+    """
+    for part, groups in parts:
+        if all(may_match(lower, group) for group in groups) and part.search(text):
+            return True
+    return False

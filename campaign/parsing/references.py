@@ -140,6 +140,17 @@ def _find_reference(text: str, title: bool) -> str | None:
 # Words at least one of which every match of a pattern contains (lower case, read from its
 # alternatives): a text with none of them is not scanned with it. Keep in step.
 _ASSIGNED_WORDS = ("ref", "case")
+# ... and one of these: "your reference is", "given/allocated ... reference", "logged under".
+_ASSIGNED_VERBS = (
+    "your",
+    "given",
+    "allocated",
+    "assigned",
+    "issued",
+    "logged",
+    "registered",
+    "recorded",
+)
 _LOOSE_WORDS = ("ref", "cyf", "request", "case", "foi", "eir")
 _QUOTED_WORDS = ("ref",)
 _BRACKETED_WORDS = ("ref", "case")
@@ -147,7 +158,7 @@ _BRACKETED_WORDS = ("ref", "case")
 
 def _candidates(text: str, *, title: bool) -> Iterator[tuple[str, bool]]:
     lower = caseless(text)
-    if may_match(lower, _ASSIGNED_WORDS):
+    if may_match(lower, _ASSIGNED_WORDS) and may_match(lower, _ASSIGNED_VERBS):
         for match in _ASSIGNED.finditer(text):
             yield _clean_value(match.group("value")), True
     yield from _table_values(text)

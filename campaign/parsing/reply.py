@@ -16,14 +16,14 @@ from typing import Any
 
 from campaign.domain.vocabulary import MessageKind
 from campaign.parsing.answers import read_answers
-from campaign.parsing.documents import ExtractedText
+from campaign.parsing.documents import PAGE_BREAK, ExtractedText
 from campaign.parsing.exemptions import find_exemptions
 from campaign.parsing.extensions import extended_until
 from campaign.parsing.findings import AnswerFinding, MentionFinding, SourcePage
 from campaign.parsing.kinds import classify_kind, read_kind_signs
 from campaign.parsing.mentions import find_mentions
 from campaign.parsing.outcomes import judge_outcome, read_findings
-from campaign.parsing.plain_text import normalise
+from campaign.parsing.plain_text import caseless, may_match, normalise
 from campaign.parsing.quoting import new_text
 from campaign.parsing.references import find_reference
 from campaign.parsing.review_window import review_window_days
@@ -45,6 +45,24 @@ _LETTER = re.compile(
     r"internal\s+review|(?:our|request|case)\s+ref(?:erence)?\b|\bnot\s+held\b",
     re.IGNORECASE,
 )
+# `_LETTER`'s alternatives one by one, each with groups of words one of each of which every
+# match holds: an alternative is run only on an opening that has its words, as one alternation
+# tried at every character is what makes the whole pattern slow. Keep in step.
+_LETTER_PARTS = [
+    (re.compile(pattern, re.IGNORECASE), needs)
+    for pattern, needs in (
+        (r"freedom\s+of\s+information", (("freedom",),)),
+        (r"environmental\s+information\s+regulations", (("environmental",),)),
+        (r"\bFOI(?:A|SA)?\b", (("foi",),)),
+        (r"\bEIRs?\b", (("eir",),)),
+        (r"your\s+(?:request|email|letter)", (("your",), ("request", "email", "letter"))),
+        (r"request\s+for\s+information", (("request",), ("information",))),
+        (r"\bDear\b", (("dear",),)),
+        (r"internal\s+review", (("internal",), ("review",))),
+        (r"(?:our|request|case)\s+ref(?:erence)?\b", (("our", "request", "case"), ("ref",))),
+        (r"\bnot\s+held\b", (("not",), ("held",))),
+    )
+]
 # Released documents run to pages; anything shorter is a note or letter and is read as one.
 _SHORT_DOCUMENT_CHARS = 2000
 # Spreadsheets and slides are released material, never the letter.
@@ -92,7 +110,7 @@ def analyse_reply(
     """Read one reply: the email's subject and body plus the text of its attachments."""
     fresh = new_text(body)
     letters, released = _split_documents(fresh, documents)
-    reading = "\n\n".join([fresh, *(text.text for _, text in letters)])
+    reading = "\n\n".join([fresh, *(_head(text, MAX_READ_CHARS) for _, text in letters)])
     reading = _without_questions(reading[:MAX_READ_CHARS], questions)
 
     reference, source = _reference(subject, fresh, body, letters)
@@ -176,7 +194,7 @@ def _split_documents(
     coincidences (its headings quoting a question, its pages naming every system).
     """
     if not body.strip():
-        letters = [(name, text) for name, text in documents if _LETTER.search(text.text[:4000])]
+        letters = [(name, text) for name, text in documents if _reads_as_letter(_head(text))]
         if letters:
             return letters, [item for item in documents if item not in letters]
         return [(name, _opening(text)) for name, text in documents], []
@@ -185,11 +203,32 @@ def _split_documents(
         content = text.text.strip()
         if text.method in _DATA_METHODS:
             released.append((name, text))
-        elif len(content) < _SHORT_DOCUMENT_CHARS or _LETTER.search(content[:4000]):
+        elif len(content) < _SHORT_DOCUMENT_CHARS or _reads_as_letter(content[:4000]):
             letters.append((name, text))
         elif content:
             released.append((name, text))
     return letters, released
+
+
+def _reads_as_letter(opening: str) -> bool:
+    """Whether `_LETTER` matches the opening of a document."""
+    lower = caseless(opening)
+    for part, needs in _LETTER_PARTS:
+        if all(may_match(lower, group) for group in needs) and part.search(opening):
+            return True
+    return False
+
+
+def _head(text: ExtractedText, chars: int = 4000) -> str:
+    """The first `chars` characters of a document's text, without joining all its pages."""
+    pages: list[str] = []
+    length = -len(PAGE_BREAK)
+    for page in text.pages:
+        pages.append(page)
+        length += len(PAGE_BREAK) + len(page)
+        if length >= chars:
+            break
+    return PAGE_BREAK.join(pages)[:chars]
 
 
 def _opening(text: ExtractedText) -> ExtractedText:
@@ -226,10 +265,11 @@ def _without_questions(text: str, questions: Sequence[str]) -> str:
     if not questions:
         return text
     flat_text = normalise(text)
+    lower = caseless(flat_text)  # removing a question only removes words: still good after
     for question in questions:
         words = question.split()
-        if len(words) < 4:
-            continue
+        if len(words) < 4 or not all(caseless(word) in lower for word in words):
+            continue  # a repeated question holds every one of its words
         pattern = r"\s+".join(re.escape(word) for word in words)
         flat_text = re.sub(pattern, " ", flat_text, flags=re.IGNORECASE)
     return flat_text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from campaign.parsing.plain_text import sentences, without_links
+from campaign.parsing.plain_text import folded, may_match, sentences, without_links
 
 _WORD_NUMBERS = {
     "ten": 10,
@@ -57,6 +57,9 @@ def review_window_days(text: str) -> int | None:
     """The number of days the requester has to ask for a review, as the letter states it."""
     previous = ""
     for sentence in sentences(without_links(text)):
+        if not may_match(folded(sentence), ("day",)):
+            previous = sentence  # no "days", so no window in it
+            continue
         # "... you may ask for an internal review. Please write to us within 40 working days."
         about_review = _ABOUT_REVIEW.search(sentence) or _ABOUT_REVIEW.search(previous)
         previous = sentence

@@ -511,7 +511,10 @@ def tag_names() -> list[str]:
 
 
 def get_authority(authority_id: int) -> Authority | None:
-    """One body by id, or None; views turn None into a 404."""
+    """One body by id, or None; views turn None into a 404 (ids past the database's integer
+    range too, which the database would refuse with an error)."""
+    if not 0 < authority_id < 2**31:
+        return None
     return db.session.get(Authority, authority_id)
 
 

@@ -398,6 +398,10 @@ def _commit(campaign: Campaign, kind: str, user_id: int | None, saved: Saved) ->
 
 
 def get_campaign(slug: str) -> Campaign | None:
+    """The campaign at this address, or None; a slug no campaign could have (too long, a NUL
+    byte PostgreSQL refuses) is None without asking the database."""
+    if not slug or len(slug) > 80 or "\x00" in slug:
+        return None
     return db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
 
 

@@ -82,6 +82,8 @@ def get_inbound_message(message_pk: str | int) -> Message | None:
         pk = int(message_pk)
     except (TypeError, ValueError):
         return None
+    if not 0 < pk < 2**31:  # past the id column's range: no such message
+        return None
     message = db.session.get(Message, pk)
     if message is None or message.direction != MessageDirection.INBOUND.value:
         return None

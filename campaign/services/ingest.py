@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -37,8 +37,9 @@ from campaign.domain.vocabulary import (
     ProcessingState,
 )
 from campaign.extensions import db
+from campaign.mail.forwarded import unwrap_forwarded
 from campaign.mail.inbound import InboundEmail, InboundLimits, parse_mime
-from campaign.models import Attachment, Message, Request
+from campaign.models import Attachment, Message, Request, User
 from campaign.models.base import utcnow
 from campaign.services.files import files_dir, store_blob, write_durably
 from campaign.services.statuses import record_event
@@ -71,6 +72,34 @@ def max_inbound_bytes() -> int:
     return current_app.config.get("INBOUND_MAX_MB", 50) * 1024 * 1024
 
 
+def read_inbound(raw: bytes) -> InboundEmail:
+    """The email as the tool files it: a team member's forward stands for the reply it carries.
+
+    Only mail from a member of the team (a user's address) is unwrapped: anyone can write a
+    "Forwarded message" block, and an authority's own reply often quotes earlier letters. The
+    forwarder, when and how, and what they wrote above the block are kept as intake notes.
+    """
+    limits = inbound_limits()
+    email = parse_mime(raw, limits)
+    if not email.from_address or not _is_team_member(email.from_address):
+        return email
+    forwarded = unwrap_forwarded(email, limits)
+    if forwarded is None:
+        return email
+    notes = [forwarded.describe()]
+    if forwarded.note:
+        notes.append(f"the forwarder wrote: {' '.join(forwarded.note.split())[:500]}")
+    return replace(forwarded.original, defects=notes + forwarded.original.defects)
+
+
+def _is_team_member(address: str) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(User.id).where(sa.func.lower(User.email) == address.lower()).limit(1)
+        )
+    )
+
+
 def store_inbound(
     raw: bytes,
     source: MessageSource,
@@ -90,7 +119,7 @@ def store_inbound(
         return Stored(None, error=f"message is larger than the {limit // (1024 * 1024)} MB limit")
     if not raw.strip():
         return Stored(None, error="message is empty")
-    email = parse_mime(raw, inbound_limits())
+    email = read_inbound(raw)
     # No look-up first: the unique inbound key decides, in the one flush below. A duplicate's
     # files are already on disk under the same names, so storing them again writes nothing.
     raw_sha256 = store_blob(raw)

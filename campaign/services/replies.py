@@ -24,7 +24,6 @@ from campaign.domain.vocabulary import (
     RequestStatus,
 )
 from campaign.extensions import db
-from campaign.mail.inbound import parse_mime
 from campaign.models import Attachment, AuthorityAddress, Message, Request
 from campaign.models.base import utcnow
 from campaign.parsing.documents import ExtractedText, UnreadableDocument, extract_text, html_to_text
@@ -32,8 +31,9 @@ from campaign.parsing.reply import ReplyAnalysis, analyse_reply
 from campaign.services.answers import read_filed_reply, store_reply_answers
 from campaign.services.files import read_blob
 from campaign.services.followups import cancel_queued_chasers
-from campaign.services.ingest import inbound_limits
+from campaign.services.ingest import read_inbound
 from campaign.services.matching import MatchDecision, match_inbound
+from campaign.services.search_index import index_message
 from campaign.services.statuses import change_status, record_event
 
 log = logging.getLogger(__name__)
@@ -69,23 +69,37 @@ def process_message(message_pk: int) -> Processed:
     if message.processing_state == ProcessingState.PROCESSED.value:
         return Processed(message.id, ProcessingState.PROCESSED, message.match_state, message.kind)
     try:
-        _process(message)
-        message.processing_state = ProcessingState.PROCESSED.value
-        message.processing_error = None
-        db.session.commit()
+        claimed = _process(message)
+        if claimed:
+            message.processing_state = ProcessingState.PROCESSED.value
+            message.processing_error = None
+            db.session.commit()
     except Exception as error:  # kept on the message for a person to see and retry
         db.session.rollback()
         log.exception("processing message %s failed", message_pk)
-        message = db.session.get(Message, message_pk)
-        message.processing_state = ProcessingState.FAILED.value
-        message.processing_error = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
+        error_text = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
+        # Not over a copy that another worker finished meanwhile.
+        db.session.execute(
+            sa.update(Message)
+            .where(
+                Message.id == message_pk,
+                Message.processing_state != ProcessingState.PROCESSED.value,
+            )
+            .values(processing_state=ProcessingState.FAILED.value, processing_error=error_text)
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
-        return Processed(message.id, ProcessingState.FAILED, error=message.processing_error)
+        return Processed(message_pk, ProcessingState.FAILED, error=error_text)
+    if not claimed:
+        db.session.rollback()
+        message = db.session.get(Message, message_pk, populate_existing=True)
     return Processed(message.id, ProcessingState.PROCESSED, message.match_state, message.kind)
 
 
-def _process(message: Message) -> None:
-    email = parse_mime(read_blob(message.raw_sha256), inbound_limits())
+def _process(message: Message) -> bool:
+    """Read, then claim, then write; False when another worker's copy of the job got there
+    first (a job repeated after a restart, or queued again by `mail process-stored`)."""
+    email = read_inbound(read_blob(message.raw_sha256))
     documents = [(a.filename, text) for a in message.attachments if (text := _read(a))]
     body = email.text or html_to_text(email.html)
     analysis = analyse_reply(
@@ -95,6 +109,8 @@ def _process(message: Message) -> None:
         auto_submitted=email.auto_submitted,
         delivery_report=email.delivery_report,
     )
+    if not _claim(message.id):
+        return False
     message.kind = analysis.kind
     message.reference_id = analysis.reference_id
     message.outcome = analysis.outcome
@@ -106,6 +122,27 @@ def _process(message: Message) -> None:
         apply_reply(message.request, message, analysis)
         # Its campaign's questions are known now: answers per question, from the same pages.
         store_reply_answers(message, analysis)
+    index_message(message)  # its body and pages, as read now; an Inbox message has none
+    return True
+
+
+def _claim(message_pk: int) -> bool:
+    """Mark the message processed as this transaction's first write, where no other copy did.
+
+    The slow reading above runs without locks. From here a second copy waits: on PostgreSQL
+    for this row's lock, on SQLite for the one write lock, and then finds the message
+    processed. A worker killed before its commit leaves the message stored, to be read again.
+    """
+    claimed = db.session.execute(
+        sa.update(Message)
+        .where(
+            Message.id == message_pk,
+            Message.processing_state != ProcessingState.PROCESSED.value,
+        )
+        .values(processing_state=ProcessingState.PROCESSED.value)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
 
 
 def _analysis_record(
@@ -286,6 +323,7 @@ def assign_message(message: Message, request: Request, user_id: int, learn_sende
         )
         apply_reply(request, message, analysis, user_id=user_id)
         read_filed_reply(message)
+        index_message(message)
     db.session.commit()
 
 

@@ -87,9 +87,14 @@ def _status_filter(status: str) -> str:
 
 
 def campaign_requests(
-    campaign: Campaign, status: str = "", sort: str = "authority", page: int = 1
+    campaign: Campaign,
+    status: str = "",
+    sort: str = "authority",
+    page: int = 1,
+    assigned: sa.ColumnElement[bool] | None = None,
 ) -> CampaignRequests:
-    """The campaign's requests: counts, the two sections that need a person, and one page."""
+    """The campaign's requests: counts, the two sections that need a person, and one page
+    (of those `assigned` as the "assigned to" filter says, when given)."""
     status = _status_filter(status)
     sort = sort if sort in SORTS else "authority"
     counts = dict(
@@ -107,7 +112,7 @@ def campaign_requests(
             Request.status == RequestStatus.DRAFT.value,
             Request.failure_reason == NO_EMAIL,
         ),
-        page=_request_page(campaign, status, sort, page),
+        page=_request_page(campaign, status, sort, page, assigned),
         status=status,
         sort=sort,
     )
@@ -125,10 +130,27 @@ def _needing_attention(campaign: Campaign, *conditions: sa.ColumnElement[bool]) 
     )
 
 
-def _request_page(campaign: Campaign, status: str, sort: str, page: int) -> RequestPage:
+def list_filters(
+    campaign: Campaign, status: str, assigned: sa.ColumnElement[bool] | None
+) -> list[sa.ColumnElement[bool]]:
+    """The list's filters as conditions, so an action on "the filtered set" picks the same."""
     where = [Request.campaign_id == campaign.id]
+    status = _status_filter(status)
     if status:
         where.append(Request.status == status)
+    if assigned is not None:
+        where.append(assigned)
+    return where
+
+
+def _request_page(
+    campaign: Campaign,
+    status: str,
+    sort: str,
+    page: int,
+    assigned: sa.ColumnElement[bool] | None = None,
+) -> RequestPage:
+    where = list_filters(campaign, status, assigned)
     total = db.session.scalar(sa.select(sa.func.count(Request.id)).where(*where)) or 0
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(max(1, page), pages)
@@ -144,7 +166,7 @@ def _request_page(campaign: Campaign, status: str, sort: str, page: int) -> Requ
             sa.select(Request)
             .join(Authority)
             .where(*where)
-            .options(so.contains_eager(Request.authority))
+            .options(so.contains_eager(Request.authority), so.joinedload(Request.assigned_to))
             .order_by(*order)
             .limit(PER_PAGE)
             .offset((page - 1) * PER_PAGE)

@@ -9,14 +9,22 @@ from flask_wtf.csrf import CSRFError
 from campaign.extensions import db, login_manager
 
 # Endpoints anyone may reach: sign-in itself, static files, and (later) public pages and webhooks.
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
-PUBLIC_BLUEPRINTS = {"public", "webhooks"}
-# Changes a viewer may still make: signing out.
-VIEWER_WRITABLE = {"auth.logout"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "notifications.unsubscribe"}
+# The API answers to its own tokens (see web/api), never to the session.
+PUBLIC_BLUEPRINTS = {"public", "public_exports", "webhooks", "assets", "api"}
+# Changes a viewer may still make: signing out, their own notifications and API tokens.
+VIEWER_WRITABLE = {
+    "auth.logout",
+    "notifications.read",
+    "notifications.settings",
+    "api_tokens.create",  # a viewer's tokens only ever read
+    "api_tokens.revoke",
+}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def register_blueprints(app: Flask) -> None:
+    from campaign.web.assets.views import bp as assets_bp
     from campaign.web.auth.views import bp as auth_bp
     from campaign.web.authorities.views import bp as authorities_bp
     from campaign.web.campaigns.views import bp as campaigns_bp
@@ -26,6 +34,7 @@ def register_blueprints(app: Flask) -> None:
     from campaign.web.requests.views import bp as requests_bp
     from campaign.web.webhooks.views import bp as webhooks_bp
 
+    app.register_blueprint(assets_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(authorities_bp, url_prefix="/authorities")
@@ -40,6 +49,37 @@ def register_blueprints(app: Flask) -> None:
     from campaign.web.answers.views import bp as answers_bp
 
     app.register_blueprint(answers_bp)
+    from campaign.web.dashboards.views import bp as dashboards_bp
+    from campaign.web.exports.views import bp as exports_bp
+    from campaign.web.league.views import bp as league_bp
+    from campaign.web.public.views import bp as public_bp
+    from campaign.web.public_exports.views import bp as public_exports_bp
+    from campaign.web.publishing.views import bp as publishing_bp
+    from campaign.web.search.views import bp as search_bp
+
+    app.register_blueprint(dashboards_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(publishing_bp)
+    app.register_blueprint(public_bp, url_prefix="/p")
+    app.register_blueprint(exports_bp)
+    app.register_blueprint(public_exports_bp, url_prefix="/p")
+    app.register_blueprint(league_bp)
+    from campaign.web.settings.views import bp as settings_bp
+
+    app.register_blueprint(settings_bp)
+    from campaign.extensions import csrf
+    from campaign.web.api.views import bp as api_bp
+    from campaign.web.api_tokens.views import bp as api_tokens_bp
+
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_tokens_bp)
+    from campaign.web.notifications.views import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
+    from campaign.web.team.views import bp as team_bp
+
+    app.register_blueprint(team_bp)
 
     @app.before_request
     def require_sign_in():
@@ -87,6 +127,14 @@ def register_errorhandlers(app: Flask) -> None:
     def not_found(error):
         return render_error(404, "Page not found", "There is nothing at this address.")
 
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_error(
+            429,
+            "Too many attempts",
+            "Too many sign-in attempts from here or for this account. Wait a while and try again.",
+        )
+
     @app.errorhandler(413)
     def too_large(error):
         limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
@@ -100,9 +148,18 @@ def register_errorhandlers(app: Flask) -> None:
         )
 
 
+def _unread_notifications() -> int:
+    """The signed-in user's unread count for the navigation bar (0 when signed out)."""
+    if not current_user.is_authenticated:
+        return 0
+    from campaign.services.notifications import unread_count
+
+    return unread_count(current_user.id)
+
+
 def register_template_helpers(app: Flask) -> None:
     from campaign.domain.law import LAWS
 
     @app.context_processor
     def inject_globals():
-        return {"laws": LAWS}
+        return {"laws": LAWS, "unread_notifications": _unread_notifications}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from browser_support import sign_in
 from playwright.sync_api import Page, expect
 from test_answers_support import add_reply, answers_of, finding, live_campaign, store
 
@@ -39,13 +40,6 @@ def a_campaign_with_answers(app, councils: list[str]):
             ],
         )
     return setup
-
-
-def sign_in(page: Page, live_server) -> None:
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Email").fill(live_server.email)
-    page.get_by_label("Password").fill(live_server.password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_cell_is_corrected_on_the_review_screen(page: Page, live_server, live_app):

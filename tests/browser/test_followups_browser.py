@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from browser_support import sign_in
 from playwright.sync_api import Page, expect
 from test_followups_support import follow_ups, make_campaign, make_request
 
@@ -15,13 +16,6 @@ from campaign.extensions import db
 from campaign.services.followups import today_in_london
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, live_server) -> None:
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Email").fill(live_server.email)
-    page.get_by_label("Password").fill(live_server.password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_bulk_chaser_round_previewed_then_queued(page: Page, live_server, live_app):

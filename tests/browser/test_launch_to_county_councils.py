@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from browser_support import sign_in as submit_sign_in_form
 from flask import Flask
 from playwright.sync_api import Page, expect
 
@@ -43,10 +44,7 @@ def county_councils(live_app: Flask) -> dict[str, str]:
 
 
 def sign_in(page: Page, live_server) -> None:
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Email").fill(live_server.email)
-    page.get_by_label("Password").fill(live_server.password)
-    page.get_by_role("button", name="Sign in").click()
+    submit_sign_in_form(page, live_server)
     expect(page.get_by_role("heading", name="Campaigns", level=1)).to_be_visible()
 
 

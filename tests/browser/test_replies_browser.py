@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from browser_support import sign_in
 from fakes.replies import reply_email
 from flask import Flask
 from playwright.sync_api import Page, expect
@@ -51,13 +52,6 @@ def a_sent_request(app: Flask, name: str) -> tuple[int, str]:
         db.session.add_all([authority, request, letter])
         db.session.commit()
         return request.id, reply_address(token, "replies.example.org")
-
-
-def sign_in(page: Page, live_server) -> None:
-    page.goto(f"{live_server.url}/login")
-    page.get_by_label("Email").fill(live_server.email)
-    page.get_by_label("Password").fill(live_server.password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_hostile_html_reply_shows_its_text_and_runs_nothing(

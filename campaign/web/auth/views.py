@@ -8,12 +8,20 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from campaign.extensions import limiter
 from campaign.services.users import authenticate
 from campaign.web.auth.forms import LoginForm, LogoutForm
 
 bp = Blueprint("auth", __name__)
 
 SIGN_IN_FAILED = "That email and password do not match an active account."
+# Password guessing: a few tries a minute from one address, and per account across addresses.
+PER_ADDRESS_LIMIT = "10 per minute;60 per hour"
+PER_ACCOUNT_LIMIT = "20 per hour"
+
+
+def _account_key() -> str:
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
 def _safe_next(target: str | None) -> str:
@@ -27,6 +35,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(PER_ADDRESS_LIMIT, methods=["POST"])
+@limiter.limit(PER_ACCOUNT_LIMIT, methods=["POST"], key_func=_account_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))

@@ -1,4 +1,4 @@
-"""Authority pages: the filtered list, a body's edit form, and CSV import with a preview."""
+"""Authority pages: the filtered list, one body and its history, its edit form, CSV import."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from campaign.services.authorities import (
     tag_names,
     update_authority,
 )
+from campaign.services.league import authority_history, summarise_history
 from campaign.web.authorities.forms import AuthorityForm, FilterForm, ImportForm, any_or
 
 bp = Blueprint("authorities", __name__)
@@ -43,6 +44,19 @@ def index():
     page = find_authorities(filters, page=request.args.get("page", 1, type=int))
     kept = {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
     return render_template("authorities/index.html", form=form, page=page, kept=kept)
+
+
+@bp.route("/<int:authority_id>")
+def show(authority_id: int):
+    """One body's details and every request it received, in any campaign."""
+    authority = get_authority(authority_id) or abort(404)
+    history = authority_history(authority)
+    return render_template(
+        "authorities/show.html",
+        authority=authority,
+        history=history,
+        summary=summarise_history(history),
+    )
 
 
 @bp.route("/<int:authority_id>/edit", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from campaign.domain.vocabulary import MessageSource
 from campaign.services import requests as service
+from campaign.services import team
 from campaign.services.campaigns import get_campaign
 from campaign.services.deadlines import overdue_requests, today_in_london
 from campaign.services.ingest import document_as_email, max_inbound_bytes, store_inbound
@@ -15,6 +16,7 @@ from campaign.services.statuses import resume_automatic_status, set_status_by_ha
 from campaign.web.inbox.forms import RetryForm
 from campaign.web.messages.views import message_view
 from campaign.web.requests.forms import ResendAllForm, ResendForm, StatusForm, UploadReplyForm
+from campaign.web.team.views import ButtonForm as TeamForm
 
 bp = Blueprint("requests", __name__)
 
@@ -27,16 +29,23 @@ def _page_number() -> int:
 def campaign_requests(slug: str):
     """Every request of a campaign; the ones that need a person come first."""
     campaign = get_campaign(slug) or abort(404)
+    assigned_value, assigned = team.assignee_filter(
+        request.args.get("assigned", ""), current_user.id
+    )
     listing = service.campaign_requests(
         campaign,
         status=request.args.get("status", ""),
         sort=request.args.get("sort", "authority"),
         page=_page_number(),
+        assigned=assigned,
     )
     return render_template(
         "requests/index.html",
         campaign=campaign,
         listing=listing,
+        assigned=assigned_value,
+        members=team.team_members(),
+        team_form=TeamForm(),
         resend_form=ResendForm(back="list"),
         resend_all_form=ResendAllForm(),
         status_label=service.status_label,
@@ -73,6 +82,9 @@ def show(request_id: str):
     return render_template(
         "requests/show.html",
         thread=thread,
+        notes=team.notes_of(foi_request),
+        members=team.team_members(),
+        team_form=TeamForm(),
         views=[message_view(m) for m in thread.messages],
         resend_form=ResendForm(),
         upload_form=UploadReplyForm(),

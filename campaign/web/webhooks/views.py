@@ -7,6 +7,7 @@ Mailgun retries any answer except 200 and 406, so forged, stale and replayed pos
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ from campaign.services.ingest import (
     queue_storing,
 )
 
+log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
 csrf.exempt(bp)
 
@@ -105,7 +107,11 @@ def mailgun_inbound():
         raw = mime_from_mailgun_form(form.to_dict(), files)
     # On disk first, then the token: a failure in between leaves the token unclaimed, so
     # Mailgun's retry (same token) is accepted rather than refused as a replay.
-    accepted = accept_inbound(raw, MessageSource.WEBHOOK)
+    try:
+        accepted = accept_inbound(raw, MessageSource.WEBHOOK)
+    except OSError as error:  # files directory full or unwritable: Mailgun keeps it, retries
+        log.error("cannot spool an inbound message: %s", error)
+        raise Rejected(503, "cannot write the message to disk now; retry later") from None
     if accepted.error:
         raise Rejected(406, accepted.error)
     signed_at = datetime.fromtimestamp(int(parts["timestamp"]), UTC)

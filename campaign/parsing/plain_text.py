@@ -10,47 +10,51 @@ from __future__ import annotations
 import functools
 import re
 
-_REPLACEMENTS = str.maketrans(
-    {
-        "\u00a0": " ",
-        "\u2002": " ",
-        "\u2003": " ",
-        "\u2009": " ",
-        "\u202f": " ",
-        "\u200b": "",
-        "\u200c": "",
-        "\u200d": "",
-        "\u200e": "",
-        "\u200f": "",
-        "\u202a": "",
-        "\u202b": "",
-        "\u202c": "",
-        "\u2060": "",
-        "\ufeff": "",
-        "\u00ad": "",
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2015": "-",
-        "\u2212": "-",
-        "\u00b7": "-",
-        "\u2022": "-",
-        "\u25cf": "-",
-        "\u25aa": "-",
-        "\uf0b7": "-",
-        "\u2026": "...",
-        "\r": "\n",
-    }
-)
+_REPLACEMENTS = {
+    "\u00a0": " ",
+    "\u2002": " ",
+    "\u2003": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u200b": "",
+    "\u200c": "",
+    "\u200d": "",
+    "\u200e": "",
+    "\u200f": "",
+    "\u202a": "",
+    "\u202b": "",
+    "\u202c": "",
+    "\u2060": "",
+    "\ufeff": "",
+    "\u00ad": "",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2015": "-",
+    "\u2212": "-",
+    "\u00b7": "-",
+    "\u2022": "-",
+    "\u25cf": "-",
+    "\u25aa": "-",
+    "\uf0b7": "-",
+    "\u2026": "...",
+    "\r": "\n",
+}
+# Any character `_REPLACEMENTS` changes: most texts have few of them, or (ASCII) only "\r".
+_SPECIAL = re.compile("[" + "".join(_REPLACEMENTS) + "]")
+
+# Runs of two or more spaces and tabs, but for two spaces, which would be replaced by themselves
+# (a PDF's text has thousands of those).
+_SPACE_RUN = re.compile(r"[ \t]{3,}|\t[ \t]| \t")
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
 _EMAIL = re.compile(
@@ -70,10 +74,24 @@ def normalise(text: str) -> str:
 @functools.lru_cache(maxsize=256)
 def _normalise(text: str) -> str:
     """Several rules normalise the same reply and its parts: each is done once."""
-    text = text.replace("\r\n", "\n").translate(_REPLACEMENTS)
+    text = _respelled(text.replace("\r\n", "\n"))
     # Line by line: a regex for trailing spaces rescans long runs of spaces from every start.
     text = "\n".join(line.rstrip(" \t\f\v") for line in text.split("\n"))
-    return re.sub(r"[ \t]{2,}", "  ", text)
+    return _SPACE_RUN.sub("  ", text)
+
+
+def _respelled(text: str) -> str:
+    """The text with each character of `_REPLACEMENTS` replaced.
+
+    str.translate looks every character of a non-ASCII text up in the table, which costs more
+    than the rest of `normalise` together; replacing only the characters present is exact, as
+    no replacement holds a character that is replaced in turn.
+    """
+    if text.isascii():
+        return text.replace("\r", "\n")
+    for char in set(_SPECIAL.findall(text)):
+        text = text.replace(char, _REPLACEMENTS[char])
+    return text
 
 
 def without_links(text: str) -> str:

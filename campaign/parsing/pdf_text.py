@@ -5,11 +5,13 @@ pdfplumber. Tables are looked for on the first `TABLE_PAGES` pages only, where t
 its answers are (an authority's answer table sits in the reply letter; past page 50 a PDF is
 a released report, read as plain text). They are found on the same PDFium page from the lines
 it draws (tables.py, the lattice method pdfplumber uses for `extract_tables`), and each cell's
-text is read with PDFium's text-in-a-rectangle call. Pages that draw fewer than four shapes
-(most letters) or thousands (charts, maps) are not looked at. pdfplumber (words with
-positions, its own table finder) is used only when a caller asks for `engine="pdfplumber"`,
-for example to re-read one document whose layout PDFium got wrong: at 7 to 15 pages a second,
-running it on every table page would make reading a reply slower than pdftotext.
+text is read with PDFium's text-in-a-rectangle call. Pages that draw no shapes (most letters)
+or thousands (charts, maps) are not looked at, nor paths with a curve or a slanted side, and a
+grid too large to read cell by cell (a page of figures) keeps its text without a table.
+pdfplumber (words with positions, its own table finder) is used only when a caller asks for
+`engine="pdfplumber"`, for example to re-read one document whose layout PDFium got wrong: at
+7 to 15 pages a second, running it on every table page would make reading a reply slower than
+pdftotext.
 
 A long PDF can be read in page ranges (`first`, `last`) by several processes at once. The first
 job on a document (`count_past`) reads it only if it is short; a long one is just counted, so
@@ -46,10 +48,15 @@ TABLE_PAGES = 50
 REOPEN_EVERY = 25
 # A page with more objects than this is a drawing or a map: no tables looked for.
 MAX_OBJECTS = 5_000
-# A table needs at least four drawn lines; a page drawing thousands of shapes is a chart.
-MIN_PATHS = 4
+# A page drawing thousands of shapes is a chart. (A table needs four lines, but one path can
+# draw them all: a whole grid stroked at once.)
 MAX_PATHS = 2_000
 MAX_PATH_SEGMENTS = 400
+# Reading a cell costs PDFium a pass over every character of the page, so a grid's cost is its
+# cells times the page's characters. Past this (about 12 ms: a 30 x 30 grid of figures on a
+# full page) the grid is a data table, not an authority's answers: its text is kept in PDFium's
+# reading order, as on a page without lines, and no table is rebuilt from it.
+MAX_CELL_READS = 3_000_000
 THIN = 2.0  # a filled rectangle this thin is a ruled line
 FAR = 100_000.0  # beyond any page: "the whole width"
 
@@ -258,7 +265,7 @@ class _Shapes:
         # Without text, a page only needs to say whether it shows anything: stop at the first.
         self._first_only = not lines
         self._walk(page.raw, None, 0)
-        if lines and self._budget >= 0 and MIN_PATHS <= len(self._paths) <= MAX_PATHS:
+        if lines and self._budget >= 0 and 0 < len(self._paths) <= MAX_PATHS:
             self._lines()
 
     @property
@@ -339,7 +346,9 @@ class _Shapes:
 
     def _straight_sides(self, obj, count: int) -> list[tuple[float, float, float, float]]:
         """The straight sides of a path drawn as one object (a whole grid, say), in the path's
-        own space; none for a curved shape, which is a drawing, not a table."""
+        own space; none for a curved shape or one with a slanted side (a chart's outline, an
+        arrow, a curve flattened into short lines), which is a drawing, not a table: a table's
+        rules are level or upright, and a drawing can have hundreds of sides to read."""
         c = self._c
         get_segment, get_point = c.FPDFPath_GetPathSegment, c.FPDFPathSegment_GetPoint
         get_type, is_closing = c.FPDFPathSegment_GetType, c.FPDFPathSegment_GetClose
@@ -356,11 +365,15 @@ class _Shapes:
                 continue
             point = (x.value, y.value)
             if kind == line and current is not None:
+                if _slanted(*current, *point):
+                    return []
                 sides.append((*current, *point))
             current = point if kind == line else None
             if kind == move:
                 start = current = point
             if is_closing(segment) and start is not None and current is not None:
+                if _slanted(*current, *start):
+                    return []
                 sides.append((*current, *start))
                 current = start
         return sides
@@ -379,6 +392,12 @@ class _Shapes:
                     horizontal.append(Line((ay + by) / 2, min(ax, bx), max(ax, bx)))
             elif -1.0 <= ax - bx <= 1.0 and abs(ay - by) >= MIN_LINE:
                 vertical.append(Line((ax + bx) / 2, min(ay, by), max(ay, by)))
+
+
+def _slanted(ax: float, ay: float, bx: float, by: float) -> bool:
+    """More than about three degrees off level and off upright, at any scale."""
+    across, up = abs(bx - ax), abs(by - ay)
+    return min(across, up) > 0.05 * max(across, up)
 
 
 def _compose(inner: tuple, outer: tuple | None) -> tuple:
@@ -411,7 +430,8 @@ def _with_tables(
 
     import pypdfium2.raw as pdfium_c
 
-    size = pdfium_c.FPDFText_CountChars(textpage.raw) + 1
+    chars = pdfium_c.FPDFText_CountChars(textpage.raw)
+    size = chars + 1
     buffer = (ctypes.c_ushort * size)()
 
     def text_in(box: Box) -> str:
@@ -431,6 +451,8 @@ def _with_tables(
         x0, top, x1, bottom = grid_box(grid)
         if top < above:  # overlaps the previous table: keep the first reading
             continue
+        if sum(map(len, grid)) * chars > MAX_CELL_READS:
+            continue  # a data table: read with the text around it
         table = [[cell_text(text_in(_inset(cell))) for cell in row] for row in grid]
         if not is_worth_keeping(table):
             continue

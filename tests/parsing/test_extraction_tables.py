@@ -67,17 +67,31 @@ def test_table_text_is_one_row_per_line_with_tab_separated_cells():
 # --- PDF tables -------------------------------------------------------------------------------
 
 
-def make_pdf_with_table(rows: list[list[str]], *, rotate: int = 0, strokes: bool = False) -> bytes:
+def make_pdf_with_table(
+    rows: list[list[str]],
+    *,
+    rotate: int = 0,
+    strokes: bool = False,
+    one_path: bool = False,
+    diagonal: bool = False,
+) -> bytes:
     """A letter page: a heading, a ruled table of `rows` (first column 150 pt), a closing line.
 
-    Borders are thin filled rectangles (as Word's PDF export draws them) or stroked lines. A
-    rotated page is drawn turned the other way, so that it reads upright when shown, as
-    landscape pages are.
+    Borders are thin filled rectangles (as Word's PDF export draws them), stroked lines, or
+    (`one_path`) every rule in one stroked path, optionally with a diagonal across it as a
+    drawing would have. A rotated page is drawn turned the other way, so that it reads upright
+    when shown, as landscape pages are.
     """
     left, middle, right, top, height = 56.0, 206.0, 540.0, 500.0, 30.0
     bottom = top - height * len(rows)
     ys = [top - height * index for index in range(len(rows) + 1)]
-    if strokes:
+    if one_path:
+        rules = [f"{left} {y} m {right} {y} l" for y in ys]
+        rules += [f"{x} {bottom} m {x} {top} l" for x in (left, middle, right)]
+        if diagonal:
+            rules.append(f"{left} {bottom} m {right} {top} l")
+        lines = [" ".join(rules) + " S"]
+    elif strokes:
         lines = [f"{left} {y} m {right} {y} l S" for y in ys]
         lines += [f"{x} {bottom} m {x} {top} l S" for x in (left, middle, right)]
     else:
@@ -113,8 +127,8 @@ ANSWERS = [
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"strokes": True}, {"rotate": 90}],
-    ids=["filled-borders", "stroked-borders", "rotated-page"],
+    [{}, {"strokes": True}, {"one_path": True}, {"rotate": 90}],
+    ids=["filled-borders", "stroked-borders", "one-path", "rotated-page"],
 )
 def test_answers_in_a_ruled_pdf_table_read_as_rows(options):
     extracted = extract_text(make_pdf_with_table(ANSWERS, **options), "reply.pdf")
@@ -127,6 +141,26 @@ def test_answers_in_a_ruled_pdf_table_read_as_rows(options):
         "2. Contracts\tExempt under section 43",
         "Yours sincerely, FOI Team",
     ]
+
+
+def test_a_path_with_a_slanted_side_is_a_drawing_not_a_table():
+    extracted = extract_text(make_pdf_with_table(ANSWERS, one_path=True, diagonal=True), "r.pdf")
+    assert extracted.tables == [[]]
+    assert "Exempt under section 43" in extracted.pages[0]
+
+
+def test_a_grid_too_costly_to_read_cell_by_cell_keeps_its_text_without_a_table(monkeypatch):
+    """Each cell costs PDFium a pass over the page's characters: past the budget (a page-size
+    grid of figures) the grid's words stay in the page text in reading order."""
+    from campaign.parsing import pdf_text
+
+    pdf = make_pdf_with_table(ANSWERS)
+    assert pdf_text.read_pdf(pdf, 10).tables == [[ANSWERS]]
+    monkeypatch.setattr(pdf_text, "MAX_CELL_READS", 6 * 100)  # six cells, over 100 characters
+    read = pdf_text.read_pdf(pdf, 10)
+    assert read.tables == [[]]
+    for words in ("Briefing notes", "Information not held", "Exempt under section 43"):
+        assert words in read.pages[0]
 
 
 def test_pdfplumber_engine_reads_the_same_table():

@@ -14,11 +14,10 @@ import functools
 import re
 
 from campaign.parsing.plain_text import (
-    any_part_matches,
+    Alternatives,
     caseless,
     folded,
     may_match,
-    pattern_parts,
     sentences,
     without_links,
 )
@@ -66,7 +65,7 @@ _RIGHTS_BOILERPLATE_PATTERNS = [
 ]
 # The same alternative by alternative, each with the words its matches hold (one of each
 # group): a sentence is searched only for the phrases whose words it has. Keep in step.
-_RIGHTS_BOILERPLATE_PARTS = pattern_parts(
+_RIGHTS_BOILERPLATE_PARTS = Alternatives(
     _RIGHTS_BOILERPLATE_PATTERNS,
     [
         (("internal",), ("review",)),
@@ -214,7 +213,7 @@ def _is_relied_on(sentence: str) -> bool:
         return False
     return not (
         may_match(lower, _RIGHTS_BOILERPLATE_WORDS)
-        and any_part_matches(sentence, lower, _RIGHTS_BOILERPLATE_PARTS)
+        and _RIGHTS_BOILERPLATE_PARTS.search(sentence, lower)
         and not re.search(r"exempt|withh[oe]ld", sentence, re.IGNORECASE)
     )
 

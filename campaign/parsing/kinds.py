@@ -19,13 +19,11 @@ from campaign.domain.vocabulary import MessageKind
 from campaign.parsing.dates import dates_in
 from campaign.parsing.outcomes import Findings
 from campaign.parsing.plain_text import (
-    PatternParts,
-    any_part_matches,
+    Alternatives,
     caseless,
     flat,
     folded,
     may_match,
-    pattern_parts,
     sentences,
     without_links,
 )
@@ -308,7 +306,7 @@ _CLARIFY_WORDS = (
 )
 # The bounce phrases (read in a message's head) and the names of the Acts (read in a whole
 # letter), alternative by alternative, each with the words its matches hold. Keep in step.
-_FORMAL_PARTS = pattern_parts(
+_FORMAL_PARTS = Alternatives(
     _FORMAL_PATTERNS,
     [
         (("freedom",),),
@@ -319,7 +317,7 @@ _FORMAL_PARTS = pattern_parts(
         (("foi", "eir", "freedom"), ("request",)),
     ],
 )
-_BOUNCE_PARTS = pattern_parts(
+_BOUNCE_PARTS = Alternatives(
     _BOUNCE_PATTERNS,
     [
         (("delivery",), ("failed",)),
@@ -342,7 +340,7 @@ _BOUNCE_PARTS = pattern_parts(
 )
 # The acknowledgement and clarification phrases, alternative by alternative, each with the
 # words its matches hold (one of each group). Keep in step with the patterns.
-_ACKNOWLEDGED_PARTS = pattern_parts(
+_ACKNOWLEDGED_PARTS = Alternatives(
     _ACKNOWLEDGED_PATTERNS,
     [
         (
@@ -364,7 +362,7 @@ _ACKNOWLEDGED_PARTS = pattern_parts(
         (("received",), ("will",)),
     ],
 )
-_CLARIFY_PARTS = pattern_parts(
+_CLARIFY_PARTS = Alternatives(
     _CLARIFY_PATTERNS,
     [
         (("clarif",),),
@@ -389,21 +387,19 @@ _COVER_NOTE_WORDS = ("attached", "enclosed", "find", "response")
 
 
 def _any_sentence(
-    pattern: re.Pattern[str] | PatternParts,
+    pattern: re.Pattern[str] | Alternatives,
     words: tuple[str, ...],
     chosen: list[tuple[str, str | None]],
 ) -> bool:
     """Whether the pattern (or its parts) matches one of the (sentence, folded sentence) pairs."""
     if isinstance(pattern, re.Pattern):
         return any(may_match(lower, words) and pattern.search(s) for s, lower in chosen)
-    return any(
-        may_match(lower, words) and any_part_matches(s, lower, pattern) for s, lower in chosen
-    )
+    return any(may_match(lower, words) and pattern.search(s, lower) for s, lower in chosen)
 
 
 def _formal(text: str) -> bool:
     """Whether the text names the Acts or a request under them (`_FORMAL_PATTERNS`)."""
-    return any_part_matches(text, caseless(text), _FORMAL_PARTS)
+    return _FORMAL_PARTS.search(text, caseless(text))
 
 
 @dataclass(frozen=True)
@@ -453,7 +449,7 @@ def read_kind_signs(text: str, subject: str = "") -> KindSigns:
         if not (may_match(lower, ("if", "where")) and _CONDITIONAL.search(s))
     ]
     return KindSigns(
-        bounce=any_part_matches(head, caseless(head), _BOUNCE_PARTS),
+        bounce=_BOUNCE_PARTS.search(head, caseless(head)),
         delay_notice=bool(_DELAY_NOTICE.search(head)),
         away=bool(_AWAY.search(flat(f"{subject}\n{text[:800]}"))),
         review_done=any(

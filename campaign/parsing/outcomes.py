@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 from campaign.parsing.exemptions import find_exemptions, relied_on_sentences
 from campaign.parsing.plain_text import (
-    any_part_matches,
+    Alternatives,
+    WordGroups,
     caseless,
     folded,
     may_match,
     normalise,
     paragraphs,
-    pattern_parts,
 )
 
 _INFO = (
@@ -156,7 +156,7 @@ _ANSWER_FRAMING_RE = re.compile("|".join(f"(?:{p})" for p in _ANSWER_FRAMING), r
 # match. The framing is looked for in a whole letter, so each alternative is run only when the
 # letter has its words: one alternation tried at every character is what makes it slow.
 # Keep in step with the patterns.
-_ANSWER_FRAMING_NEEDS: list[tuple[tuple[str, ...], ...]] = [
+_ANSWER_FRAMING_NEEDS: list[WordGroups] = [
     (("our", "council", "authority", "force", "department", "trust"), ("response",)),
     (("response", "answer", "reply"),),
     (("please",), ("see",)),
@@ -165,11 +165,7 @@ _ANSWER_FRAMING_NEEDS: list[tuple[tuple[str, ...], ...]] = [
     (("specifics",),),
     (("follows",),),
 ]
-assert len(_ANSWER_FRAMING_NEEDS) == len(_ANSWER_FRAMING)
-_ANSWER_FRAMING_PARTS = [
-    (re.compile(pattern, re.I | re.M), needs)
-    for pattern, needs in zip(_ANSWER_FRAMING, _ANSWER_FRAMING_NEEDS, strict=True)
-]
+_ANSWER_FRAMING_PARTS = Alternatives(_ANSWER_FRAMING, _ANSWER_FRAMING_NEEDS, re.I | re.M)
 
 # Words at least one of which every match of a pattern contains (lower case, read from the
 # alternatives above): a sentence with none of them cannot match, and most sentences have none,
@@ -210,7 +206,7 @@ _POINTER_WORDS = (
 # For each "not held" alternative, in order: groups of words, one word of each group in every
 # match. A long ASCII sentence is searched only with the alternatives whose words it has, as
 # trying every alternative at every word is what makes the whole pattern slow.
-_NOT_HELD_NEEDS: list[tuple[tuple[str, ...], ...]] = [
+_NOT_HELD_NEEDS: list[WordGroups] = [
     (("not",), ("held", "recorded", "collected", "kept", "retained", "captured")),
     (("not",), ("held",)),
     (("no",), ("information", "data", "record"), ("held", "exist", "record")),
@@ -236,36 +232,25 @@ _NOT_HELD_NEEDS: list[tuple[tuple[str, ...], ...]] = [
     ),
     (("no",), ("such",), ("system", "tool", "software", "model")),
 ]
-assert len(_NOT_HELD_NEEDS) == len(_NOT_HELD)
-_NOT_HELD_PARTS = [
-    (re.compile(pattern, re.IGNORECASE), needs)
-    for pattern, needs in zip(_NOT_HELD, _NOT_HELD_NEEDS, strict=True)
-]
+_NOT_HELD_PARTS = Alternatives(_NOT_HELD, _NOT_HELD_NEEDS)
 
 
 def _not_held_in(text: str, lower: str | None) -> bool:
     """Whether `_NOT_HELD_RE` matches the text (`lower` from `folded`)."""
     if lower is None:
         return bool(_NOT_HELD_RE.search(text))
-    for part, needs in _NOT_HELD_PARTS:
-        if all(may_match(lower, group) for group in needs) and part.search(text):
-            return True
-    return False
+    return _NOT_HELD_PARTS.search(text, lower)
 
 
 def _frames_answers(text: str) -> bool:
     """Whether `_ANSWER_FRAMING_RE` matches the text."""
-    lower = caseless(text)
-    for part, needs in _ANSWER_FRAMING_PARTS:
-        if all(may_match(lower, group) for group in needs) and part.search(text):
-            return True
-    return False
+    return _ANSWER_FRAMING_PARTS.search(text, caseless(text))
 
 
 # `_WITHHELD` and `_DISCLOSED` alternative by alternative, each with groups of words one of each
 # of which every match holds: a sentence is searched only with the alternatives whose words it
 # has. Keep in step with the patterns.
-_WITHHELD_PARTS = pattern_parts(
+_WITHHELD_PARTS = Alternatives(
     _WITHHELD,
     [
         (("able", "can"), ("provide", "supply", "disclose", "release", "share", "give")),
@@ -280,7 +265,7 @@ _WITHHELD_PARTS = pattern_parts(
         (("obliged", "required"), ("provide", "release", "disclose", "comply")),
     ],
 )
-_DISCLOSED_PARTS = pattern_parts(
+_DISCLOSED_PARTS = Alternatives(
     _DISCLOSED,
     [
         (("pleased",),),
@@ -304,7 +289,7 @@ _DISCLOSED_PARTS = pattern_parts(
 
 def _withheld_in(text: str, lower: str | None) -> bool:
     """Whether `_WITHHELD_RE` matches the text (`lower` from `folded`)."""
-    return may_match(lower, _WITHHELD_WORDS) and any_part_matches(text, lower, _WITHHELD_PARTS)
+    return may_match(lower, _WITHHELD_WORDS) and _WITHHELD_PARTS.search(text, lower)
 
 
 # For readers of one answer that want the sentence that decided it.
@@ -385,7 +370,7 @@ def _sentence_findings(sentence: str) -> tuple[bool, bool, bool, bool, bool]:
     disclosed = (
         not not_held
         and may_match(lower, _DISCLOSED_WORDS)
-        and any_part_matches(sentence, lower, _DISCLOSED_PARTS)
+        and _DISCLOSED_PARTS.search(sentence, lower)
     )
     pointed = (
         may_match(lower, _POINTER_WORDS)

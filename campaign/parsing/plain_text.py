@@ -52,9 +52,8 @@ _REPLACEMENTS = {
 # Any character `_REPLACEMENTS` changes: most texts have few of them, or (ASCII) only "\r".
 _SPECIAL = re.compile("[" + "".join(_REPLACEMENTS) + "]")
 
-# Runs of two or more spaces and tabs, but for two spaces, which would be replaced by themselves
-# (a PDF's text has thousands of those).
-_SPACE_RUN = re.compile(r"[ \t]{3,}|\t[ \t]| \t")
+# Runs of two or more spaces and tabs (a set first, so the engine skips to a space or tab).
+_SPACE_RUN = re.compile(r"[ \t][ \t]+")
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
 _EMAIL = re.compile(
@@ -77,7 +76,10 @@ def _normalise(text: str) -> str:
     text = _respelled(text.replace("\r\n", "\n"))
     # Line by line: a regex for trailing spaces rescans long runs of spaces from every start.
     text = "\n".join(line.rstrip(" \t\f\v") for line in text.split("\n"))
-    return _SPACE_RUN.sub("  ", text)
+    if "\t" in text or "   " in text:
+        # Without them every run is at most two spaces, which would be replaced by themselves.
+        text = _SPACE_RUN.sub("  ", text)
+    return text
 
 
 def _respelled(text: str) -> str:
@@ -201,28 +203,57 @@ def caseless(text: str) -> str:
     return text.casefold().replace("\u0131", "i").replace("\u0307", "")
 
 
-# A pattern's alternatives one by one, each with groups of words (lower case) one word of each
-# of which every match of that alternative holds.
-PatternParts = list[tuple[re.Pattern[str], tuple[tuple[str, ...], ...]]]
+# For each alternative of a pattern: groups of words (lower case), one word of each group in
+# every match of that alternative.
+WordGroups = tuple[tuple[str, ...], ...]
+# Texts share few sets of words present; past this many the remembered choices start afresh.
+_MAX_CHOICES = 4096
 
 
-def pattern_parts(
-    patterns: list[str], needs: list[tuple[tuple[str, ...], ...]], flags: int = re.IGNORECASE
-) -> PatternParts:
-    """Each alternative compiled alone with its word groups (the two lists in step)."""
-    return [
-        (re.compile(pattern, flags), groups)
-        for pattern, groups in zip(patterns, needs, strict=True)
-    ]
+class Alternatives:
+    """A pattern's alternatives compiled one by one, each tried only on texts with its words.
 
-
-def any_part_matches(text: str, lower: str | None, parts: PatternParts) -> bool:
-    """Whether the alternation of `parts` matches the text (`lower` from `folded`/`caseless`).
-
-    One alternation of many phrases is tried at every character of a long text; each phrase
-    alone, run only where its words occur, costs a fraction of that.
+    One alternation of many phrases is tried at every character of a text; each phrase alone,
+    run only where its words occur, costs a fraction of that. Which alternatives a text's words
+    allow is worked out once for each set of words present, not group by group for every
+    sentence: each word is looked for once, and sentences share few such sets.
     """
-    for part, groups in parts:
-        if all(may_match(lower, group) for group in groups) and part.search(text):
-            return True
-    return False
+
+    def __init__(
+        self, patterns: list[str], needs: list[WordGroups], flags: int = re.IGNORECASE
+    ) -> None:
+        """`needs` holds the word groups of each pattern, the two lists in step."""
+        self._parts = [
+            (re.compile(pattern, flags), tuple(frozenset(group) for group in groups))
+            for pattern, groups in zip(patterns, needs, strict=True)
+        ]
+        self._all = tuple(part for part, _ in self._parts)
+        self._words = tuple(
+            sorted({word for groups in needs for group in groups for word in group})
+        )
+        self._choices: dict[frozenset[str], tuple[re.Pattern[str], ...]] = {}
+
+    def search(self, text: str, lower: str | None) -> bool:
+        """Whether any alternative matches the text (`lower` from `folded`/`caseless`).
+
+        With `lower` None (words not checked) every alternative is tried.
+        """
+        for part in self._all if lower is None else self._allowed(lower):
+            if part.search(text):
+                return True
+        return False
+
+    def _allowed(self, lower: str) -> tuple[re.Pattern[str], ...]:
+        """The alternatives that have a word of each of their groups in the text, in order."""
+        present = frozenset([word for word in self._words if word in lower])
+        allowed = self._choices.get(present)
+        if allowed is None:
+            if len(self._choices) >= _MAX_CHOICES:
+                self._choices.clear()
+            allowed = tuple(
+                part
+                for part, groups in self._parts
+                if all(not present.isdisjoint(group) for group in groups)
+            )
+            self._choices[present] = allowed
+        return allowed

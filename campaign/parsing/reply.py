@@ -23,7 +23,7 @@ from campaign.parsing.findings import AnswerFinding, MentionFinding, SourcePage
 from campaign.parsing.kinds import classify_kind, read_kind_signs
 from campaign.parsing.mentions import find_mentions
 from campaign.parsing.outcomes import judge_outcome, read_findings
-from campaign.parsing.plain_text import caseless, may_match, normalise
+from campaign.parsing.plain_text import Alternatives, caseless, normalise
 from campaign.parsing.quoting import new_text
 from campaign.parsing.references import find_reference
 from campaign.parsing.review_window import review_window_days
@@ -48,21 +48,32 @@ _LETTER = re.compile(
 # `_LETTER`'s alternatives one by one, each with groups of words one of each of which every
 # match holds: an alternative is run only on an opening that has its words, as one alternation
 # tried at every character is what makes the whole pattern slow. Keep in step.
-_LETTER_PARTS = [
-    (re.compile(pattern, re.IGNORECASE), needs)
-    for pattern, needs in (
-        (r"freedom\s+of\s+information", (("freedom",),)),
-        (r"environmental\s+information\s+regulations", (("environmental",),)),
-        (r"\bFOI(?:A|SA)?\b", (("foi",),)),
-        (r"\bEIRs?\b", (("eir",),)),
-        (r"your\s+(?:request|email|letter)", (("your",), ("request", "email", "letter"))),
-        (r"request\s+for\s+information", (("request",), ("information",))),
-        (r"\bDear\b", (("dear",),)),
-        (r"internal\s+review", (("internal",), ("review",))),
-        (r"(?:our|request|case)\s+ref(?:erence)?\b", (("our", "request", "case"), ("ref",))),
-        (r"\bnot\s+held\b", (("not",), ("held",))),
-    )
-]
+_LETTER_PARTS = Alternatives(
+    [
+        r"freedom\s+of\s+information",
+        r"environmental\s+information\s+regulations",
+        r"\bFOI(?:A|SA)?\b",
+        r"\bEIRs?\b",
+        r"your\s+(?:request|email|letter)",
+        r"request\s+for\s+information",
+        r"\bDear\b",
+        r"internal\s+review",
+        r"(?:our|request|case)\s+ref(?:erence)?\b",
+        r"\bnot\s+held\b",
+    ],
+    [
+        (("freedom",),),
+        (("environmental",),),
+        (("foi",),),
+        (("eir",),),
+        (("your",), ("request", "email", "letter")),
+        (("request",), ("information",)),
+        (("dear",),),
+        (("internal",), ("review",)),
+        (("our", "request", "case"), ("ref",)),
+        (("not",), ("held",)),
+    ],
+)
 # Released documents run to pages; anything shorter is a note or letter and is read as one.
 _SHORT_DOCUMENT_CHARS = 2000
 # Spreadsheets and slides are released material, never the letter.
@@ -212,11 +223,7 @@ def _split_documents(
 
 def _reads_as_letter(opening: str) -> bool:
     """Whether `_LETTER` matches the opening of a document."""
-    lower = caseless(opening)
-    for part, needs in _LETTER_PARTS:
-        if all(may_match(lower, group) for group in needs) and part.search(opening):
-            return True
-    return False
+    return _LETTER_PARTS.search(opening, caseless(opening))
 
 
 def _head(text: ExtractedText, chars: int = 4000) -> str:

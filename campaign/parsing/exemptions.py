@@ -15,6 +15,7 @@ import re
 
 from campaign.parsing.plain_text import (
     Alternatives,
+    Words,
     caseless,
     folded,
     may_match,
@@ -108,9 +109,9 @@ _ACCESSIBLE_ELSEWHERE = re.compile(
 )
 # Words at least one of which every match of a pattern above contains (lower case, read from
 # its alternatives): sentences with none of them are not searched. Keep in step.
-_COST_LIMIT_WORDS = ("limit", "cost", "450", "600", "hour", "appropriate", "regulations")
-_PERSONAL_DATA_WORDS = ("redact", "withh", "exempt", "disclos", "personal")
-_RIGHTS_BOILERPLATE_WORDS = (
+_COST_LIMIT_WORDS = Words("limit", "cost", "450", "600", "hour", "appropriate", "regulations")
+_PERSONAL_DATA_WORDS = Words("redact", "withh", "exempt", "disclos", "personal")
+_RIGHTS_BOILERPLATE_WORDS = Words(
     "review",
     "commissioner",
     "ico",
@@ -124,7 +125,10 @@ _RIGHTS_BOILERPLATE_WORDS = (
 )
 # A hypothetical opens with one of these words, or has one of the others anywhere.
 _HYPOTHETICAL_OPENINGS = ("if", "where", "should", "unless", "in", "whether", "when")
-_HYPOTHETICAL_WORDS = ("you", "requesting", "posing", "asking", "my")
+_HYPOTHETICAL_WORDS = Words("you", "requesting", "posing", "asking", "my")
+_MANIFESTLY_WORDS = Words("manifestly")
+_VEXATIOUS_WORDS = Words("vexatious", "repeated")
+_ACCESSIBLE_WORDS = Words("accessible")
 _DIGIT = re.compile(r"\d")
 _EIR = re.compile(r"(?i:environmental\s+information\s+regulations)|\bEIRs?\b")
 _FOI_ACT = re.compile(r"freedom\s+of\s+information|\bFOI(?:A|SA)?\b", re.IGNORECASE)
@@ -262,15 +266,15 @@ def _described_in(sentence: str, regime: str, lower: str | None) -> set[str]:
         and not _is_general_statement(sentence)
     ):
         found.add("reg12(4)(b)" if eir else "s12")
-    if may_match(lower, ("manifestly",)) and _MANIFESTLY_UNREASONABLE.search(sentence):
+    if may_match(lower, _MANIFESTLY_WORDS) and _MANIFESTLY_UNREASONABLE.search(sentence):
         found.add("reg12(4)(b)")
     if (
-        may_match(lower, ("vexatious", "repeated"))
+        may_match(lower, _VEXATIOUS_WORDS)
         and _VEXATIOUS.search(sentence)
         and _RELIES.search(sentence)
     ):
         found.add("reg12(4)(b)" if eir else "s14")
-    if may_match(lower, ("accessible",)) and _ACCESSIBLE_ELSEWHERE.search(sentence):
+    if may_match(lower, _ACCESSIBLE_WORDS) and _ACCESSIBLE_ELSEWHERE.search(sentence):
         found.add("s25" if regime == "foisa" else "s21")
     return found
 

@@ -20,6 +20,7 @@ from campaign.parsing.dates import dates_in
 from campaign.parsing.outcomes import Findings
 from campaign.parsing.plain_text import (
     Alternatives,
+    Words,
     caseless,
     flat,
     folded,
@@ -234,7 +235,7 @@ _THEIR_REVIEW = re.compile(
 
 # Words at least one of which every match of a sentence pattern above contains (lower case,
 # read from its alternatives): sentences with none of them are not searched. Keep in step.
-_REVIEW_DONE_WORDS = (
+_REVIEW_DONE_WORDS = Words(
     "review",
     "consider",
     "examined",
@@ -244,7 +245,7 @@ _REVIEW_DONE_WORDS = (
     "original",
     "initial",
 )
-_EXTENSION_WORDS = (
+_EXTENSION_WORDS = Words(
     "exten",
     "section",
     "reg",
@@ -261,7 +262,7 @@ _EXTENSION_WORDS = (
     "intend",
     "anticipate",
 )
-_ACKNOWLEDGED_WORDS = (
+_ACKNOWLEDGED_WORDS = Words(
     "aim",
     "expect",
     "intend",
@@ -284,7 +285,7 @@ _ACKNOWLEDGED_WORDS = (
     "considering",
     "being",
 )
-_CLARIFY_WORDS = (
+_CLARIFY_WORDS = Words(
     "clarif",
     "you",
     "specify",
@@ -380,10 +381,13 @@ _CLARIFY_PARTS = Alternatives(
         (("order",),),
     ],
 )
-_RIGHTS_WORDS = ("commissioner", "ico", "complain", "appeal", "use", "copyright")
-_MAYBE_LATER_WORDS = ("if", "which", "may", "should")
-_REFINE_WORDS = ("refine", "narrow", "reduce", "rephrase", "reframe", "resubmit", "specific")
-_COVER_NOTE_WORDS = ("attached", "enclosed", "find", "response")
+_RIGHTS_WORDS = Words("commissioner", "ico", "complain", "appeal", "use", "copyright")
+_MAYBE_LATER_WORDS = Words("if", "which", "may", "should")
+_REFINE_WORDS = Words("refine", "narrow", "reduce", "rephrase", "reframe", "resubmit", "specific")
+_COVER_NOTE_WORDS = Words("attached", "enclosed", "find", "response")
+_REVIEW_WORDS = Words("review")
+_CLARIF_WORDS = Words("clarif")
+_CONDITIONAL_WORDS = Words("if", "where")
 
 
 def _any_sentence(
@@ -433,20 +437,20 @@ def read_kind_signs(text: str, subject: str = "") -> KindSigns:
     promises = [
         (s, lower)
         for s, lower in outside_rights
-        if not (may_match(lower, ("review",)) and _REVIEW_WORD.search(s))
+        if not (may_match(lower, _REVIEW_WORDS) and _REVIEW_WORD.search(s))
         or _THEIR_REVIEW.search(s)
         or any(dates_in(s))
     ]
     asking = [
         (s, lower)
         for s, lower in outside_rights
-        if not (may_match(lower, ("clarif",)) and _NOT_ASKING.search(s))
+        if not (may_match(lower, _CLARIF_WORDS) and _NOT_ASKING.search(s))
         and not (may_match(lower, _MAYBE_LATER_WORDS) and _MAYBE_LATER.search(s))
     ]
     unconditional = [
         (s, lower)
         for s, lower in promises
-        if not (may_match(lower, ("if", "where")) and _CONDITIONAL.search(s))
+        if not (may_match(lower, _CONDITIONAL_WORDS) and _CONDITIONAL.search(s))
     ]
     return KindSigns(
         bounce=_BOUNCE_PARTS.search(head, caseless(head)),

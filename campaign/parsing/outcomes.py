@@ -21,6 +21,7 @@ from campaign.parsing.exemptions import find_exemptions, relied_on_sentences
 from campaign.parsing.plain_text import (
     Alternatives,
     WordGroups,
+    Words,
     caseless,
     folded,
     may_match,
@@ -170,9 +171,11 @@ _ANSWER_FRAMING_PARTS = Alternatives(_ANSWER_FRAMING, _ANSWER_FRAMING_NEEDS, re.
 # Words at least one of which every match of a pattern contains (lower case, read from the
 # alternatives above): a sentence with none of them cannot match, and most sentences have none,
 # so the alternation is not run on them. Keep these in step with the patterns.
-_WITHHELD_WORDS = ("able", "can", "withh", "refus", "declin", "neither", "exempt", "not")
-_PARTIAL_WORDS = ("redact", "remainder", "rest", "further", "some", "able", "partially", "part")
-_DISCLOSED_WORDS = (
+_WITHHELD_WORDS = Words("able", "can", "withh", "refus", "declin", "neither", "exempt", "not")
+_PARTIAL_WORDS = Words(
+    "redact", "remainder", "rest", "further", "some", "able", "partially", "part"
+)
+_DISCLOSED_WORDS = Words(
     "pleased",
     "able",
     "happy",
@@ -189,7 +192,7 @@ _DISCLOSED_WORDS = (
     "point",
     "part",
 )
-_POINTER_WORDS = (
+_POINTER_WORDS = Words(
     "found",
     "accessed",
     "viewed",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 _REPLACEMENTS = {
     "\u00a0": " ",
@@ -179,7 +180,21 @@ def folded(text: str) -> str:
     return text.lower() if text.isascii() else caseless(text)
 
 
-def may_match(folded_text: str | None, words: tuple[str, ...]) -> bool:
+class Words(frozenset[str]):
+    """Lower-case words (or their first letters, "withh") a rule looks for in a folded text.
+
+    Every set made is added to the vocabulary `words_in` reads a sentence for, so a rule's check
+    is a set operation on words found once per sentence rather than a search per word and rule.
+    Make them once, at module level.
+    """
+
+    def __new__(cls, *words: str) -> Words:
+        made = super().__new__(cls, words)
+        _learn(made)
+        return made
+
+
+def may_match(folded_text: str | None, words: Words | tuple[str, ...]) -> bool:
     """False only when a text has none of the words every match of a pattern contains.
 
     `folded_text` comes from `folded` or `caseless`; None (not checked) may always match. The
@@ -187,11 +202,78 @@ def may_match(folded_text: str | None, words: tuple[str, ...]) -> bool:
     """
     if folded_text is None:
         return True
-    # A plain loop rather than any(): this runs for every sentence and rule.
+    if type(words) is Words and len(folded_text) <= _SHORT_TEXT:
+        return not words_in(folded_text).isdisjoint(words)
+    # A plain loop rather than any(): a long text is searched for the few words a rule needs.
     for word in words:  # noqa: SIM110
         if word in folded_text:
             return True
     return False
+
+
+# Sentences are read for their words once; a long text (a whole letter) is searched instead for
+# the few words a rule needs, as reading all its words would cost more.
+_SHORT_TEXT = 2000
+# Words are looked for within runs of letters and digits: a word made of them alone occurs in a
+# text only inside one such run. Words with other characters ("re-use") are looked for with `in`.
+_RUN = re.compile(r"[a-z0-9]+")
+_WORD_END = ""  # the key under which a trie node holds the word that ends there
+_TRIE: dict[str, Any] = {}
+_SPANNING: set[str] = set()
+# Past these sizes the remembered runs and texts start afresh.
+_MAX_RUNS = 65_536
+_MAX_TEXTS = 8192
+
+
+class _WordsInRun(dict[str, frozenset[str]]):
+    """The known words each run of letters and digits holds, worked out on first sight."""
+
+    def __missing__(self, run: str) -> frozenset[str]:
+        if len(self) >= _MAX_RUNS:
+            self.clear()
+        found = []
+        for start in range(len(run)):
+            node = _TRIE
+            for char in run[start:]:
+                node = node.get(char)
+                if node is None:
+                    break
+                if _WORD_END in node:
+                    found.append(node[_WORD_END])
+        self[run] = words = frozenset(found)
+        return words
+
+
+_IN_RUN = _WordsInRun()
+_IN_TEXT: dict[str, frozenset[str]] = {}
+
+
+def _learn(words: frozenset[str]) -> None:
+    """Add words to the vocabulary; what was read with the old one is forgotten."""
+    for word in words:
+        if not _RUN.fullmatch(word):
+            _SPANNING.add(word)
+            continue
+        node = _TRIE
+        for char in word:
+            node = node.setdefault(char, {})
+        node[_WORD_END] = word
+    _IN_RUN.clear()
+    _IN_TEXT.clear()
+
+
+def words_in(folded_text: str) -> frozenset[str]:
+    """Every word of every `Words` made that occurs in a folded text (as `word in text` does)."""
+    found = _IN_TEXT.get(folded_text)
+    if found is None:
+        if len(_IN_TEXT) >= _MAX_TEXTS:
+            _IN_TEXT.clear()
+        runs = set(_RUN.findall(folded_text))
+        found = frozenset().union(*map(_IN_RUN.__getitem__, runs))
+        if _SPANNING:
+            found |= {word for word in _SPANNING if word in folded_text}
+        _IN_TEXT[folded_text] = found
+    return found
 
 
 def caseless(text: str) -> str:
@@ -228,9 +310,7 @@ class Alternatives:
             for pattern, groups in zip(patterns, needs, strict=True)
         ]
         self._all = tuple(part for part, _ in self._parts)
-        self._words = tuple(
-            sorted({word for groups in needs for group in groups for word in group})
-        )
+        self._words = Words(*{word for groups in needs for group in groups for word in group})
         self._choices: dict[frozenset[str], tuple[re.Pattern[str], ...]] = {}
 
     def search(self, text: str, lower: str | None) -> bool:
@@ -245,7 +325,10 @@ class Alternatives:
 
     def _allowed(self, lower: str) -> tuple[re.Pattern[str], ...]:
         """The alternatives that have a word of each of their groups in the text, in order."""
-        present = frozenset([word for word in self._words if word in lower])
+        if len(lower) <= _SHORT_TEXT:
+            present = words_in(lower) & self._words
+        else:
+            present = frozenset([word for word in self._words if word in lower])
         allowed = self._choices.get(present)
         if allowed is None:
             if len(self._choices) >= _MAX_CHOICES:

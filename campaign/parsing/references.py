@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Iterator
 
-from campaign.parsing.plain_text import caseless, may_match, normalise, without_links
+from campaign.parsing.plain_text import Words, caseless, may_match, normalise, without_links
 
 # One token of a reference: letters, digits and the joiners authorities use inside them.
 _TOKEN = r"[A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9]|[A-Za-z0-9]"
@@ -139,9 +139,9 @@ def _find_reference(text: str, title: bool) -> str | None:
 
 # Words at least one of which every match of a pattern contains (lower case, read from its
 # alternatives): a text with none of them is not scanned with it. Keep in step.
-_ASSIGNED_WORDS = ("ref", "case")
+_ASSIGNED_WORDS = Words("ref", "case")
 # ... and one of these: "your reference is", "given/allocated ... reference", "logged under".
-_ASSIGNED_VERBS = (
+_ASSIGNED_VERBS = Words(
     "your",
     "given",
     "allocated",
@@ -151,9 +151,11 @@ _ASSIGNED_VERBS = (
     "registered",
     "recorded",
 )
-_LOOSE_WORDS = ("ref", "cyf", "request", "case", "foi", "eir")
-_QUOTED_WORDS = ("ref",)
-_BRACKETED_WORDS = ("ref", "case")
+_LOOSE_WORDS = Words("ref", "cyf", "request", "case", "foi", "eir")
+_QUOTED_WORDS = Words(
+    "ref",
+)
+_BRACKETED_WORDS = Words("ref", "case")
 
 
 def _candidates(text: str, *, title: bool) -> Iterator[tuple[str, bool]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from campaign.parsing.plain_text import folded, may_match, sentences, without_links
+from campaign.parsing.plain_text import Words, folded, may_match, sentences, without_links
 
 _WORD_NUMBERS = {
     "ten": 10,
@@ -50,6 +50,7 @@ _AUTHORITY_SIDE = re.compile(
     r"target|normally|usually|extend(?:ed)?|further)\b[^.;]{0,40}$",
     re.IGNORECASE,
 )
+_DAY_WORDS = Words("day")
 _REGULATOR = re.compile(r"information\s+commissioner|\bICO\b|\bSIC\b|tribunal", re.IGNORECASE)
 
 
@@ -57,7 +58,7 @@ def review_window_days(text: str) -> int | None:
     """The number of days the requester has to ask for a review, as the letter states it."""
     previous = ""
     for sentence in sentences(without_links(text)):
-        if not may_match(folded(sentence), ("day",)):
+        if not may_match(folded(sentence), _DAY_WORDS):
             previous = sentence  # no "days", so no window in it
             continue
         # "... you may ask for an internal review. Please write to us within 40 working days."

@@ -1,0 +1,156 @@
+"""The shared text helpers give the same answers as the plain definitions they speed up."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from campaign.parsing import exemptions, kinds, outcomes
+from campaign.parsing.plain_text import (
+    Alternatives,
+    Words,
+    caseless,
+    folded,
+    may_match,
+    normalise,
+    words_in,
+)
+
+from .factories import CORPUS
+
+_ODD_CHARACTERS = [
+    "\u00a0",
+    "\u2019",
+    "\u201c",
+    "\u2013",
+    "\u2022",
+    "\u2026",
+    "\u200b",
+    "\ufeff",
+    "\u0131",
+    "\u017f",
+    "\u0130",
+    "\u212a",
+    "\u00e9",
+    "\r\n",
+    "\r",
+    "\t",
+    "  ",
+    "   ",
+]
+
+
+def _random_texts(count: int, alphabet: list[str], seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(count)]
+
+
+def _corpus_sentences() -> list[str]:
+    found = []
+    for path in sorted((CORPUS / "replies").glob("*.txt")):
+        text = normalise(path.read_text(encoding="utf-8"))
+        found.extend(line.strip() for line in re.split(r"[.\n]", text) if line.strip())
+    return found
+
+
+def _plain_normalise(text: str) -> str:
+    """`normalise` as first written: a translation table, then every run of spaces."""
+    table = str.maketrans(
+        {
+            "\u00a0": " ",
+            "\u2002": " ",
+            "\u2003": " ",
+            "\u2009": " ",
+            "\u202f": " ",
+            "\u200b": "",
+            "\u200c": "",
+            "\u200d": "",
+            "\u200e": "",
+            "\u200f": "",
+            "\u202a": "",
+            "\u202b": "",
+            "\u202c": "",
+            "\u2060": "",
+            "\ufeff": "",
+            "\u00ad": "",
+            "\u2018": "'",
+            "\u2019": "'",
+            "\u201a": "'",
+            "\u2032": "'",
+            "\u201c": '"',
+            "\u201d": '"',
+            "\u201e": '"',
+            "\u2010": "-",
+            "\u2011": "-",
+            "\u2012": "-",
+            "\u2013": "-",
+            "\u2014": "-",
+            "\u2015": "-",
+            "\u2212": "-",
+            "\u00b7": "-",
+            "\u2022": "-",
+            "\u25cf": "-",
+            "\u25aa": "-",
+            "\uf0b7": "-",
+            "\u2026": "...",
+            "\r": "\n",
+        }
+    )
+    text = text.replace("\r\n", "\n").translate(table)
+    text = "\n".join(line.rstrip(" \t\f\v") for line in text.split("\n"))
+    return re.sub(r"[ \t]{2,}", "  ", text)
+
+
+def test_normalise_matches_a_translation_table():
+    alphabet = [*_ODD_CHARACTERS, "a", "B", " ", "\n", ".", "-", "'"]
+    for text in _random_texts(3000, alphabet):
+        assert normalise(text) == _plain_normalise(text), repr(text)
+
+
+def test_words_in_finds_exactly_the_known_words_a_text_holds():
+    words = Words("not", "no", "held", "withh", "1", "re-use", "reuse", "use", "ico")
+    alphabet = ["not", "no", "n", "o", "t", "held", "withheld", "re-", "use", "ICO", "1", " "]
+    for text in [*_random_texts(3000, alphabet), *_corpus_sentences()]:
+        lower = folded(text)
+        expected = {word for word in words if word in lower}
+        assert words_in(lower) & words == expected, repr(text)
+        assert may_match(lower, words) == bool(expected)
+
+
+def test_may_match_reads_a_long_text_word_by_word():
+    lower = "x" * 5000 + " withheld"
+    assert may_match(lower, Words("withh"))
+    assert not may_match(lower, Words("refus"))
+    assert may_match(None, Words("refus"))
+
+
+@pytest.mark.parametrize(
+    ("patterns", "parts"),
+    [
+        (outcomes._NOT_HELD, outcomes._NOT_HELD_PARTS),
+        (outcomes._WITHHELD, outcomes._WITHHELD_PARTS),
+        (outcomes._DISCLOSED, outcomes._DISCLOSED_PARTS),
+        (kinds._ACKNOWLEDGED_PATTERNS, kinds._ACKNOWLEDGED_PARTS),
+        (kinds._CLARIFY_PATTERNS, kinds._CLARIFY_PARTS),
+        (kinds._FORMAL_PATTERNS, kinds._FORMAL_PARTS),
+        (exemptions._RIGHTS_BOILERPLATE_PATTERNS, exemptions._RIGHTS_BOILERPLATE_PARTS),
+    ],
+)
+def test_alternatives_answer_as_the_whole_alternation(patterns, parts):
+    whole = re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
+    for sentence in _corpus_sentences():
+        for lower in (folded(sentence), caseless(sentence), None):
+            assert parts.search(sentence, lower) == bool(whole.search(sentence)), sentence
+
+
+def test_alternatives_try_only_the_phrases_whose_words_are_there():
+    parts = Alternatives(
+        [r"\bnot\s+held\b", r"\bwithheld\b"], [(("not",), ("held",)), (("withh",),)]
+    )
+    assert parts.search("It is not held.", "it is not held.")
+    assert parts.search("It was WITHHELD.", "it was withheld.")
+    # The words are what decide which phrases are tried: a text without them is not searched.
+    assert not parts.search("It is not held.", "it is")
+    assert parts.search("It is not held.", None)

@@ -82,6 +82,51 @@ _CODED = re.compile(
     r"|[A-Z]{2,5}[-/]\d{2,4}[-/]\d{2,6}(?:[-/][A-Z0-9]{2,})?))(?![A-Za-z0-9])"
 )
 
+# The words (lower case) every match of a pattern starts with, read from its alternatives: a
+# page is tried only where they are, not at each of its characters. Keep in step.
+_LABEL_STARTS = (
+    "our",
+    "my",
+    "the",
+    "ein",
+    "foi",
+    "eir",
+    "information",
+    "request",
+    "case",
+    "enquiry",
+    "complaint",
+    "review",
+    "internal",
+    "appeal",
+    "ticket",
+    "log",
+    "freedom",
+    "ref",
+)
+_LOOSE_STARTS = ("our", "my", "the", "ein", "ref", "request", "case", "foi", "eir")
+_QUOTED_STARTS = ("quot", "given", "under", "with")
+_ASSIGNED_STARTS = (
+    "your",
+    "given",
+    "allocated",
+    "assigned",
+    "issued",
+    "logged",
+    "registered",
+    "recorded",
+)
+_TITLED_STARTS = (
+    "freedom",
+    "foi",
+    "eir",
+    "environmental",
+    "information",
+    "request",
+    "internal",
+    "subject",
+)
+
 # Standards and regulators' case numbers look like references but are not the authority's.
 _STANDARD = re.compile(r"^(?:ISO|BS|EN|IEC|PAS|FS|IC|ICO|NHS|GDPR|SI)[-/ ]?\d", re.IGNORECASE)
 
@@ -160,23 +205,24 @@ _BRACKETED_WORDS = Words("ref", "case")
 
 def _candidates(text: str, *, title: bool) -> Iterator[tuple[str, bool]]:
     lower = caseless(text)
+    aligned = _letter_folded(text)
     if may_match(lower, _ASSIGNED_WORDS) and may_match(lower, _ASSIGNED_VERBS):
-        for match in _ASSIGNED.finditer(text):
+        for match in _matches(_ASSIGNED, _ASSIGNED_STARTS, text, aligned):
             yield _clean_value(match.group("value")), True
     yield from _table_values(text)
-    for pattern, words in (
-        (_LABELLED, None),
-        (_LABELLED_LOOSE, _LOOSE_WORDS),
-        (_QUOTED, _QUOTED_WORDS),
-        (_BRACKETED, _BRACKETED_WORDS),
+    for pattern, words, starts in (
+        (_LABELLED, None, _LABEL_STARTS),
+        (_LABELLED_LOOSE, _LOOSE_WORDS, _LOOSE_STARTS),
+        (_QUOTED, _QUOTED_WORDS, _QUOTED_STARTS),
+        (_BRACKETED, _BRACKETED_WORDS, None),
     ):
         if words is not None and not may_match(lower, words):
             continue
-        for match in pattern.finditer(text):
+        for match in _matches(pattern, starts, text, aligned):
             if _refers_to_someone_else(text, match.start()) or _is_phone(text, match):
                 continue
             yield _clean_value(match.group("value")), True
-    for match in _TITLED.finditer(text):
+    for match in _matches(_TITLED, _TITLED_STARTS, text, aligned):
         if _refers_to_someone_else(text, match.start()):
             continue
         value = _clean_value(match.group("value"))
@@ -194,6 +240,52 @@ def _candidates(text: str, *, title: bool) -> Iterator[tuple[str, bool]]:
         value = _clean_value(match.group("value"))
         if not _refers_to_someone_else(text, match.start()) and not _STANDARD.match(value):
             yield value, False
+
+
+def _letter_folded(text: str) -> str | None:
+    """The text in lower case letter for letter, so a word found in it is at the same place.
+
+    Case-insensitive patterns also match the dotless i to "i" and the long s to "s", so those
+    are made ASCII too. None when lower-casing changes the length (a dotted capital I): the
+    text is then scanned whole.
+    """
+    lower = text.lower()
+    if len(lower) != len(text):
+        return None
+    if not lower.isascii():
+        lower = lower.replace("\u0131", "i").replace("\u017f", "s")
+    return lower
+
+
+def _matches(
+    pattern: re.Pattern[str], starts: tuple[str, ...] | None, text: str, lower: str | None
+) -> Iterator[re.Match[str]]:
+    """What `pattern.finditer(text)` finds, tried only where a match may start.
+
+    Every match of the pattern starts with one of `starts` (any case), so it is tried at each
+    place `lower` (from `_letter_folded`) has one of them, in order, from the end of the last
+    match on: the same matches, without trying the pattern at every character of a page. The
+    patterns never match empty text. With no `starts` or no `lower` the text is scanned whole.
+    """
+    if starts is None or lower is None:
+        yield from pattern.finditer(text)
+        return
+    end = 0
+    for start in _places(lower, starts):
+        if start >= end and (match := pattern.match(text, start)):
+            yield match
+            end = match.end()
+
+
+def _places(lower: str, words: tuple[str, ...]) -> list[int]:
+    """Every place (in order) where one of the words starts in the text."""
+    places = set()
+    for word in words:
+        place = lower.find(word)
+        while place >= 0:
+            places.add(place)
+            place = lower.find(word, place + 1)
+    return sorted(places)
 
 
 _OUR_LABEL_CELL = re.compile(rf"^\s*{_OUR_LABEL}\s*:?\s*$|^\s*{_NAMED_LABEL}\s*:?\s*$", re.I)

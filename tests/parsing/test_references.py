@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from campaign.parsing import references
+from campaign.parsing.plain_text import normalise, without_links
 from campaign.parsing.references import find_reference
+
+from .factories import CORPUS
 
 
 @pytest.mark.parametrize(
@@ -85,3 +89,32 @@ def test_no_reference_where_none_is_given(text):
 )
 def test_reference_in_a_subject_line(subject, expected):
     assert find_reference(subject, title=True) == expected
+
+
+def _reference_texts() -> list[str]:
+    texts = [
+        path.read_text(encoding="utf-8") for path in sorted((CORPUS / "replies").glob("*.txt"))
+    ]
+    # Letters that case-insensitive patterns match to ASCII ones: the dotless i and the long s
+    # (the same length in lower case), and the dotted capital I (longer in lower case).
+    odd = "Our Ref: FOI/123. \u0131nformat\u0131on request \u017fubject access request 4567"
+    dotted = "Y\u0130our \u0130nternal review ref: IR/2018/44"
+    return [*texts, odd, odd.upper(), dotted, "INTERNAL REVIEW ref: IR-2018-44 (Case 1234)"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "starts"),
+    [
+        (references._LABELLED, references._LABEL_STARTS),
+        (references._LABELLED_LOOSE, references._LOOSE_STARTS),
+        (references._QUOTED, references._QUOTED_STARTS),
+        (references._ASSIGNED, references._ASSIGNED_STARTS),
+        (references._TITLED, references._TITLED_STARTS),
+    ],
+)
+def test_patterns_tried_where_their_words_start_find_what_a_scan_finds(pattern, starts):
+    for text in _reference_texts():
+        clean = without_links(normalise(text))
+        lower = references._letter_folded(clean)
+        found = [match.group(0) for match in references._matches(pattern, starts, clean, lower)]
+        assert found == [match.group(0) for match in pattern.finditer(clean)]

@@ -98,31 +98,29 @@ _REVIEW_DONE = _compile(
         r"\bresponse\s+to\s+your\s+(?:request\s+for\s+an?\s+)?internal\s+review\b",
     ]
 )
-_EXTENSION = _compile(
-    [
-        r"\bextend(?:ed|ing)?\s+(?:the\s+)?(?:time|deadline|date|period|response\s+(?:time|date|"
-        r"deadline)|timescale|time\s+limit|due\s+date|statutory)",
-        r"\bextension\s+(?:of|to)\s+(?:the\s+)?(?:time|deadline|response|\d|twenty|20|a\s+further)",
-        r"\b(?:an?|this|the|further)\s+extension\b(?!\s*(?:number|no\b|\d))",
-        r"\bsection\s+10\s?\(3\)",
-        r"\breg(?:ulation)?\.?\s?7\s?\(1\)|\bregulation\s+7\b",
-        r"\bcomplex\s+and\s+voluminous\b",
-        r"\b(?:need|needs|require|requires|requiring|needing)\s+(?:some\s+)?(?:more|further|"
-        r"additional|extra)\s+time\b",
-        r"\b(?:additional|further|more|extra)\s+time\s+(?:is\s+(?:needed|required)|to\s+consider)",
-        r"\b(?:not\s+be(?:en)?\s+able|unable)\s+to\s+(?:respond|reply|provide\s+(?:you\s+with\s+)?"
-        r"(?:a|our)\s+(?:full\s+)?response)\s+(?:to\s+(?:you|your\s+request)\s+)?"
-        r"(?:within|by)\b",
-        r"\b(?:new|revised)\s+(?:due\s+|target\s+|response\s+)?(?:date|deadline)\b",
-        r"\bpublic\s+interest\s+test\b[^.]{0,120}\b(?:additional|further|more)\s+time\b",
-        r"\bnot\s+(?:yet\s+)?(?:been\s+able\s+to\s+)?(?:complete[d]?|finalise[d]?|finalize[d]?)\s+"
-        r"(?:our|the|my)\s+(?:response|reply|search|consideration)",
-        r"\b(?:now|revised)\s+(?:aim|expect|hope|intend|anticipate)\s+to\s+(?:send|provide|respond|"
-        r"reply|issue)",
-        r"\b(?:date|deadline)\s+(?:originally\s+)?(?:given|stated|set|promised)\b|"
-        r"\boriginal\s+(?:deadline|due\s+date|response\s+date)",
-    ]
-)
+_EXTENSION_PATTERNS = [
+    r"\bextend(?:ed|ing)?\s+(?:the\s+)?(?:time|deadline|date|period|response\s+(?:time|date|"
+    r"deadline)|timescale|time\s+limit|due\s+date|statutory)",
+    r"\bextension\s+(?:of|to)\s+(?:the\s+)?(?:time|deadline|response|\d|twenty|20|a\s+further)",
+    r"\b(?:an?|this|the|further)\s+extension\b(?!\s*(?:number|no\b|\d))",
+    r"\bsection\s+10\s?\(3\)",
+    r"\breg(?:ulation)?\.?\s?7\s?\(1\)|\bregulation\s+7\b",
+    r"\bcomplex\s+and\s+voluminous\b",
+    r"\b(?:need|needs|require|requires|requiring|needing)\s+(?:some\s+)?(?:more|further|"
+    r"additional|extra)\s+time\b",
+    r"\b(?:additional|further|more|extra)\s+time\s+(?:is\s+(?:needed|required)|to\s+consider)",
+    r"\b(?:not\s+be(?:en)?\s+able|unable)\s+to\s+(?:respond|reply|provide\s+(?:you\s+with\s+)?"
+    r"(?:a|our)\s+(?:full\s+)?response)\s+(?:to\s+(?:you|your\s+request)\s+)?"
+    r"(?:within|by)\b",
+    r"\b(?:new|revised)\s+(?:due\s+|target\s+|response\s+)?(?:date|deadline)\b",
+    r"\bpublic\s+interest\s+test\b[^.]{0,120}\b(?:additional|further|more)\s+time\b",
+    r"\bnot\s+(?:yet\s+)?(?:been\s+able\s+to\s+)?(?:complete[d]?|finalise[d]?|finalize[d]?)\s+"
+    r"(?:our|the|my)\s+(?:response|reply|search|consideration)",
+    r"\b(?:now|revised)\s+(?:aim|expect|hope|intend|anticipate)\s+to\s+(?:send|provide|respond|"
+    r"reply|issue)",
+    r"\b(?:date|deadline)\s+(?:originally\s+)?(?:given|stated|set|promised)\b|"
+    r"\boriginal\s+(?:deadline|due\s+date|response\s+date)",
+]
 _ACKNOWLEDGED_PATTERNS = [
     r"\b(?:aim|aims|expect|intend|hope|endeavour|plan)\s+to\s+(?:send|provide|give|issue|"
     r"respond|reply|get\s+back|let\s+you\s+have)\b[^.]{0,60}\b(?:by|before|within|"
@@ -213,16 +211,29 @@ _FORMAL_PATTERNS = [
     r"request\s+for\s+information",
     r"(?:foi|foia|eir|freedom\s+of\s+information)\s+request",
 ]
-_RIGHTS = re.compile(
-    r"information\s+commissioner|\bICO\b|complain|appeal|re-?use|copyright", re.IGNORECASE
+_RIGHTS = Alternatives(
+    [r"information\s+commissioner", r"\bICO\b", r"complain", r"appeal", r"re-?use", r"copyright"],
+    [
+        (("commissioner",),),
+        (("ico",),),
+        (("complain",),),
+        (("appeal",),),
+        (("reuse", "re-use"),),
+        (("copyright",),),
+    ],
 )
 _HYPOTHETICAL = re.compile(r"^(?:if|where|should|unless|in\s+the\s+event|when)\b", re.I)
 _PROMISE = re.compile(r"\b(?:will|aim|aims|intend|expect|shall)\b", re.IGNORECASE)
 # "We may need to contact you to clarify your request if ..." describes, it does not ask.
-_MAYBE_LATER = re.compile(
-    r"(?<!grateful\s)(?<!helpful\s)(?<!appreciate\sit\s)(?<!appreciated\s)\bif\b|"
-    r"\bin\s+which\s+case\b|\bmay\s+need\s+to\b|\bshould\s+we\s+need\b",
-    re.IGNORECASE,
+# (An "if" is looked behind from its end: a look behind tried at every character is slow.)
+_MAYBE_LATER = Alternatives(
+    [
+        r"\bif\b(?<!grateful\sif)(?<!helpful\sif)(?<!appreciate\sit\sif)(?<!appreciated\sif)",
+        r"\bin\s+which\s+case\b",
+        r"\bmay\s+need\s+to\b",
+        r"\bshould\s+we\s+need\b",
+    ],
+    [(("if",),), (("which",),), (("may",),), (("should",),)],
 )
 _CONDITIONAL = re.compile(r"\bif\b|\bwhere\b", re.IGNORECASE)
 _REVIEW_WORD = re.compile(r"\breview\b", re.IGNORECASE)
@@ -261,6 +272,27 @@ _EXTENSION_WORDS = Words(
     "hope",
     "intend",
     "anticipate",
+)
+# The extension phrases alternative by alternative, each with the words its matches hold (one of
+# each group). Keep in step with the patterns.
+_EXTENSION = Alternatives(
+    _EXTENSION_PATTERNS,
+    [
+        (("extend",), ("time", "deadline", "date", "period", "statutory")),
+        (("extension",),),
+        (("extension",),),
+        (("section",), ("10",)),
+        (("reg",), ("7",)),
+        (("voluminous",),),
+        (("need", "requir"), ("more", "further", "additional", "extra"), ("time",)),
+        (("additional", "further", "more", "extra"), ("time",)),
+        (("able",), ("respon", "reply"), ("within", "by")),
+        (("new", "revised"), ("date", "deadline")),
+        (("public",), ("test",), ("time",)),
+        (("not",), ("complet", "finali")),
+        (("now", "revised"), ("aim", "expect", "hope", "intend", "anticipate")),
+        (("date", "deadline"),),
+    ],
 )
 _ACKNOWLEDGED_WORDS = Words(
     "aim",
@@ -430,7 +462,7 @@ def read_kind_signs(text: str, subject: str = "") -> KindSigns:
     outside_rights = [
         (s, lower)
         for s, lower in own
-        if not (may_match(lower, _RIGHTS_WORDS) and _RIGHTS.search(s))
+        if not (may_match(lower, _RIGHTS_WORDS) and _RIGHTS.search(s, lower))
     ]
     # Sentences about reviews in general ("reviews are answered within 20 working days") are
     # boilerplate; the ones about this requester's own review, or naming a date, are not.
@@ -445,7 +477,7 @@ def read_kind_signs(text: str, subject: str = "") -> KindSigns:
         (s, lower)
         for s, lower in outside_rights
         if not (may_match(lower, _CLARIF_WORDS) and _NOT_ASKING.search(s))
-        and not (may_match(lower, _MAYBE_LATER_WORDS) and _MAYBE_LATER.search(s))
+        and not (may_match(lower, _MAYBE_LATER_WORDS) and _MAYBE_LATER.search(s, lower))
     ]
     unconditional = [
         (s, lower)

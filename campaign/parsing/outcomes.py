@@ -149,7 +149,6 @@ def _compile(patterns: list[str]) -> re.Pattern[str]:
 
 _NOT_HELD_RE = _compile(_NOT_HELD)
 _WITHHELD_RE = _compile(_WITHHELD)
-_PARTIAL_RE = _compile(_PARTIAL)
 _DISCLOSED_RE = _compile(_DISCLOSED)
 _POINTER_RE = _compile(_POINTER)
 _ANSWER_FRAMING_RE = re.compile("|".join(f"(?:{p})" for p in _ANSWER_FRAMING), re.I | re.M)
@@ -250,9 +249,9 @@ def _frames_answers(text: str) -> bool:
     return _ANSWER_FRAMING_PARTS.search(text, caseless(text))
 
 
-# `_WITHHELD` and `_DISCLOSED` alternative by alternative, each with groups of words one of each
-# of which every match holds: a sentence is searched only with the alternatives whose words it
-# has. Keep in step with the patterns.
+# `_WITHHELD`, `_DISCLOSED` and `_PARTIAL` alternative by alternative, each with groups of words
+# one of each of which every match holds: a sentence is searched only with the alternatives whose
+# words it has. Keep in step with the patterns.
 _WITHHELD_PARTS = Alternatives(
     _WITHHELD,
     [
@@ -286,6 +285,20 @@ _DISCLOSED_PARTS = Alternatives(
         (("confirm",), ("hold", "held")),
         (("see",), ("below", "following", "attached")),
         (("answer", "response", "reply"), ("question", "point", "part")),
+    ],
+)
+
+_PARTIAL_PARTS = Alternatives(
+    _PARTIAL,
+    [
+        (("redact",),),
+        (("remainder", "rest"), ("request",)),
+        (("further",), ("information",), ("refus", "exempt", "withh")),
+        (("refus", "exempt", "withh"), ("further",), ("information",)),
+        (("some",),),
+        (("able",), ("provide",)),
+        (("partially",),),
+        (("part",),),
     ],
 )
 
@@ -369,7 +382,7 @@ def _sentence_findings(sentence: str) -> tuple[bool, bool, bool, bool, bool]:
     withheld = (
         not not_held and _withheld_in(sentence, lower) and not _only_published_elsewhere(sentence)
     )
-    partial = may_match(lower, _PARTIAL_WORDS) and bool(_PARTIAL_RE.search(sentence))
+    partial = may_match(lower, _PARTIAL_WORDS) and _PARTIAL_PARTS.search(sentence, lower)
     disclosed = (
         not not_held
         and may_match(lower, _DISCLOSED_WORDS)

@@ -41,6 +41,30 @@ _ODD_CHARACTERS = [
     "   ",
 ]
 
+# One or more sentences for each phrase the rules look for, to try every alternative.
+_PHRASES = [
+    "We need to extend the deadline for our response.",
+    "This is an extension of time under section 10(3) of the Act.",
+    "A further extension is needed; see Reg. 7(1) and regulation 7 of the EIR.",
+    "Your request is complex and voluminous.",
+    "We require some more time, as additional time is needed to consider it.",
+    "We have not been able to respond to you within 20 working days, nor by the date.",
+    "Our new due date is 3 May; the revised deadline is 10 May.",
+    "The public interest test means we need further time to decide.",
+    "We have not yet completed our response, nor finalised the search.",
+    "We now aim to send it; we revised intend to reply.",
+    "The date originally given has passed; the original due date was 1 May.",
+    "Contact the Information Commissioner (ICO) to complain or appeal.",
+    "Re-use and reuse of the copyright material need a licence.",
+    "If you are unhappy, we would be grateful if you could wait.",
+    "We may need to ask, in which case we will; should we need more we will write.",
+    "Names were redacted, and the remainder of your request is refused.",
+    "Any further information is exempt; we withhold further information.",
+    "Some of the information is unable to provide all of the data.",
+    "We are unable to provide all the files, which were partially disclosed in part.",
+    "\u0130f you wish, the \u0131nformation Comm\u0131ssioner can help with re\u017fe.",
+]
+
 
 def _random_texts(count: int, alphabet: list[str], seed: int = 7) -> list[str]:
     rng = random.Random(seed)
@@ -136,11 +160,22 @@ def test_may_match_reads_a_long_text_word_by_word():
         (kinds._CLARIFY_PATTERNS, kinds._CLARIFY_PARTS),
         (kinds._FORMAL_PATTERNS, kinds._FORMAL_PARTS),
         (exemptions._RIGHTS_BOILERPLATE_PATTERNS, exemptions._RIGHTS_BOILERPLATE_PARTS),
+        (kinds._EXTENSION_PATTERNS, kinds._EXTENSION),
+        (outcomes._PARTIAL, outcomes._PARTIAL_PARTS),
+        # The rights and "maybe later" patterns as first written, as one alternation each.
+        ([r"information\s+commissioner|\bICO\b|complain|appeal|re-?use|copyright"], kinds._RIGHTS),
+        (
+            [
+                r"(?<!grateful\s)(?<!helpful\s)(?<!appreciate\sit\s)(?<!appreciated\s)\bif\b|"
+                r"\bin\s+which\s+case\b|\bmay\s+need\s+to\b|\bshould\s+we\s+need\b"
+            ],
+            kinds._MAYBE_LATER,
+        ),
     ],
 )
 def test_alternatives_answer_as_the_whole_alternation(patterns, parts):
     whole = re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
-    for sentence in _corpus_sentences():
+    for sentence in [*_corpus_sentences(), *_PHRASES, *(phrase.upper() for phrase in _PHRASES)]:
         for lower in (folded(sentence), caseless(sentence), None):
             assert parts.search(sentence, lower) == bool(whole.search(sentence)), sentence
 

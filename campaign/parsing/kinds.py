@@ -349,6 +349,15 @@ _FORMAL_PARTS = Alternatives(
         (("request",), ("information",)),
         (("foi", "eir", "freedom"), ("request",)),
     ],
+    # The words each phrase starts with, for a whole letter. Keep in step.
+    starts=[
+        ("freedom",),
+        ("environmental",),
+        ("foi",),
+        ("eir",),
+        ("request",),
+        ("foi", "eir", "freedom"),
+    ],
 )
 _BOUNCE_PARTS = Alternatives(
     _BOUNCE_PATTERNS,

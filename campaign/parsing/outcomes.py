@@ -165,7 +165,19 @@ _ANSWER_FRAMING_NEEDS: list[WordGroups] = [
     (("specifics",),),
     (("follows",),),
 ]
-_ANSWER_FRAMING_PARTS = Alternatives(_ANSWER_FRAMING, _ANSWER_FRAMING_NEEDS, re.I | re.M)
+# ... and the words each alternative starts with. Keep in step.
+_ANSWER_FRAMING_STARTS = [
+    ("our", "the"),
+    ("response", "answer", "reply"),
+    ("please",),
+    ("in",),
+    ("in", "with", "turning"),
+    ("turning",),
+    ("as",),
+]
+_ANSWER_FRAMING_PARTS = Alternatives(
+    _ANSWER_FRAMING, _ANSWER_FRAMING_NEEDS, re.I | re.M, starts=_ANSWER_FRAMING_STARTS
+)
 
 # Words at least one of which every match of a pattern contains (lower case, read from the
 # alternatives above): a sentence with none of them cannot match, and most sentences have none,

@@ -302,9 +302,17 @@ class Alternatives:
     """
 
     def __init__(
-        self, patterns: list[str], needs: list[WordGroups], flags: int = re.IGNORECASE
+        self,
+        patterns: list[str],
+        needs: list[WordGroups],
+        flags: int = re.IGNORECASE,
+        starts: list[tuple[str, ...]] | None = None,
     ) -> None:
-        """`needs` holds the word groups of each pattern, the two lists in step."""
+        """`needs` holds the word groups of each pattern, the two lists in step.
+
+        `starts`, if given, holds for each pattern the words (lower case) every match of it
+        starts with: a long text is then tried only where they are (see `match_at_places`).
+        """
         self._parts = [
             (re.compile(pattern, flags), tuple(frozenset(group) for group in groups))
             for pattern, groups in zip(patterns, needs, strict=True)
@@ -312,13 +320,21 @@ class Alternatives:
         self._all = tuple(part for part, _ in self._parts)
         self._words = Words(*{word for groups in needs for group in groups for word in group})
         self._choices: dict[frozenset[str], tuple[re.Pattern[str], ...]] = {}
+        self._starts = dict(zip(self._all, starts, strict=True)) if starts is not None else None
 
     def search(self, text: str, lower: str | None) -> bool:
         """Whether any alternative matches the text (`lower` from `folded`/`caseless`).
 
         With `lower` None (words not checked) every alternative is tried.
         """
-        for part in self._all if lower is None else self._allowed(lower):
+        parts = self._all if lower is None else self._allowed(lower)
+        if self._starts is not None and len(text) > _SHORT_TEXT and parts:
+            aligned = letter_folded(text)
+            if aligned is not None:
+                starts = self._starts
+                return any(match_at_places(part, starts[part], text, aligned) for part in parts)
+        # A plain loop rather than any(): this runs for every sentence and rule.
+        for part in parts:  # noqa: SIM110
             if part.search(text):
                 return True
         return False
@@ -340,3 +356,41 @@ class Alternatives:
             )
             self._choices[present] = allowed
         return allowed
+
+
+def letter_folded(text: str) -> str | None:
+    """The text in lower case letter for letter, so a word found in it is at the same place.
+
+    Case-insensitive patterns also match the dotless i to "i" and the long s to "s", so those
+    are made ASCII too. None when lower-casing changes the length (a dotted capital I): the
+    text is then to be scanned whole.
+    """
+    lower = text.lower()
+    if len(lower) != len(text):
+        return None
+    if not lower.isascii():
+        lower = lower.replace("\u0131", "i").replace("\u017f", "s")
+    return lower
+
+
+def places(lower: str, words: tuple[str, ...]) -> list[int]:
+    """Every place (in order) where one of the words starts in the text."""
+    found = set()
+    for word in words:
+        place = lower.find(word)
+        while place >= 0:
+            found.add(place)
+            place = lower.find(word, place + 1)
+    return sorted(found)
+
+
+def match_at_places(
+    pattern: re.Pattern[str], starts: tuple[str, ...], text: str, lower: str
+) -> bool:
+    """Whether `pattern.search(text)` finds a match, trying the pattern only where one may start.
+
+    Every match of the pattern starts with one of `starts` (in any case), so it is enough to
+    try it at each place `lower` (from `letter_folded`) has one of them: a long text is not
+    tried at each of its characters.
+    """
+    return any(pattern.match(text, place) for place in places(lower, starts))

@@ -13,7 +13,15 @@ import functools
 import re
 from collections.abc import Iterator
 
-from campaign.parsing.plain_text import Words, caseless, may_match, normalise, without_links
+from campaign.parsing.plain_text import (
+    Words,
+    caseless,
+    letter_folded,
+    may_match,
+    normalise,
+    places,
+    without_links,
+)
 
 # One token of a reference: letters, digits and the joiners authorities use inside them.
 _TOKEN = r"[A-Za-z0-9][A-Za-z0-9/_.\-]*[A-Za-z0-9]|[A-Za-z0-9]"
@@ -205,7 +213,7 @@ _BRACKETED_WORDS = Words("ref", "case")
 
 def _candidates(text: str, *, title: bool) -> Iterator[tuple[str, bool]]:
     lower = caseless(text)
-    aligned = _letter_folded(text)
+    aligned = letter_folded(text)
     if may_match(lower, _ASSIGNED_WORDS) and may_match(lower, _ASSIGNED_VERBS):
         for match in _matches(_ASSIGNED, _ASSIGNED_STARTS, text, aligned):
             yield _clean_value(match.group("value")), True
@@ -242,28 +250,13 @@ def _candidates(text: str, *, title: bool) -> Iterator[tuple[str, bool]]:
             yield value, False
 
 
-def _letter_folded(text: str) -> str | None:
-    """The text in lower case letter for letter, so a word found in it is at the same place.
-
-    Case-insensitive patterns also match the dotless i to "i" and the long s to "s", so those
-    are made ASCII too. None when lower-casing changes the length (a dotted capital I): the
-    text is then scanned whole.
-    """
-    lower = text.lower()
-    if len(lower) != len(text):
-        return None
-    if not lower.isascii():
-        lower = lower.replace("\u0131", "i").replace("\u017f", "s")
-    return lower
-
-
 def _matches(
     pattern: re.Pattern[str], starts: tuple[str, ...] | None, text: str, lower: str | None
 ) -> Iterator[re.Match[str]]:
     """What `pattern.finditer(text)` finds, tried only where a match may start.
 
     Every match of the pattern starts with one of `starts` (any case), so it is tried at each
-    place `lower` (from `_letter_folded`) has one of them, in order, from the end of the last
+    place `lower` (from `letter_folded`) has one of them, in order, from the end of the last
     match on: the same matches, without trying the pattern at every character of a page. The
     patterns never match empty text. With no `starts` or no `lower` the text is scanned whole.
     """
@@ -271,21 +264,10 @@ def _matches(
         yield from pattern.finditer(text)
         return
     end = 0
-    for start in _places(lower, starts):
+    for start in places(lower, starts):
         if start >= end and (match := pattern.match(text, start)):
             yield match
             end = match.end()
-
-
-def _places(lower: str, words: tuple[str, ...]) -> list[int]:
-    """Every place (in order) where one of the words starts in the text."""
-    places = set()
-    for word in words:
-        place = lower.find(word)
-        while place >= 0:
-            places.add(place)
-            place = lower.find(word, place + 1)
-    return sorted(places)
 
 
 _OUR_LABEL_CELL = re.compile(rf"^\s*{_OUR_LABEL}\s*:?\s*$|^\s*{_NAMED_LABEL}\s*:?\s*$", re.I)

@@ -46,8 +46,9 @@ _LETTER = re.compile(
     re.IGNORECASE,
 )
 # `_LETTER`'s alternatives one by one, each with groups of words one of each of which every
-# match holds: an alternative is run only on an opening that has its words, as one alternation
-# tried at every character is what makes the whole pattern slow. Keep in step.
+# match holds, and the words every match starts with: an alternative is run only on an opening
+# that has its words, and only where they start, as one alternation tried at every character is
+# what makes the whole pattern slow. Keep in step.
 _LETTER_PARTS = Alternatives(
     [
         r"freedom\s+of\s+information",
@@ -72,6 +73,18 @@ _LETTER_PARTS = Alternatives(
         (("internal",), ("review",)),
         (("our", "request", "case"), ("ref",)),
         (("not",), ("held",)),
+    ],
+    starts=[
+        ("freedom",),
+        ("environmental",),
+        ("foi",),
+        ("eir",),
+        ("your",),
+        ("request",),
+        ("dear",),
+        ("internal",),
+        ("our", "request", "case"),
+        ("not",),
     ],
 )
 # Released documents run to pages; anything shorter is a note or letter and is read as one.

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from campaign.parsing import exemptions, kinds, outcomes
+from campaign.parsing import exemptions, kinds, outcomes, reply
 from campaign.parsing.plain_text import (
     Alternatives,
     Words,
@@ -189,3 +189,27 @@ def test_alternatives_try_only_the_phrases_whose_words_are_there():
     # The words are what decide which phrases are tried: a text without them is not searched.
     assert not parts.search("It is not held.", "it is")
     assert parts.search("It is not held.", None)
+
+
+@pytest.mark.parametrize(
+    ("whole", "parts"),
+    [
+        (
+            re.compile("|".join(f"(?:{p})" for p in kinds._FORMAL_PATTERNS), re.IGNORECASE),
+            kinds._FORMAL_PARTS,
+        ),
+        (reply._LETTER, reply._LETTER_PARTS),
+        (outcomes._ANSWER_FRAMING_RE, outcomes._ANSWER_FRAMING_PARTS),
+    ],
+)
+def test_alternatives_tried_where_their_words_start_in_a_long_text(whole, parts):
+    letters = [
+        normalise(path.read_text(encoding="utf-8"))
+        for path in sorted((CORPUS / "replies").glob("*.txt"))
+    ]
+    padding = "x " * 1100  # past the length from which texts are no longer read word by word
+    odd = "\u0131nternal rev\u0131ew, Fo\u0130 request: our RESPONSE IS AS FOLLOWS:"
+    texts = [*letters, *(padding + text for text in letters), padding + odd, padding + odd.upper()]
+    for text in texts:
+        for lower in (caseless(text), None):
+            assert parts.search(text, lower) == bool(whole.search(text)), text[:200]

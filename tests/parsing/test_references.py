@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from campaign.parsing import references
-from campaign.parsing.plain_text import normalise, without_links
+from campaign.parsing.plain_text import letter_folded, normalise, without_links
 from campaign.parsing.references import find_reference
 
 from .factories import CORPUS
@@ -115,6 +115,6 @@ def _reference_texts() -> list[str]:
 def test_patterns_tried_where_their_words_start_find_what_a_scan_finds(pattern, starts):
     for text in _reference_texts():
         clean = without_links(normalise(text))
-        lower = references._letter_folded(clean)
+        lower = letter_folded(clean)
         found = [match.group(0) for match in references._matches(pattern, starts, clean, lower)]
         assert found == [match.group(0) for match in pattern.finditer(clean)]

@@ -46,11 +46,20 @@ _OTHER_LAW_AFTER = re.compile(
     re.IGNORECASE,
 )
 
-_HYPOTHETICAL = re.compile(
-    r"^(?:if|where|should|unless|in\s+the\s+event|whether|when)\b|"
-    r"\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|supply|send|prioriti[sz]e|let)|"
-    r"\b(?:I|we)\s+(?:am|are)\s+(?:requesting|posing|asking)\b|\bmy\s+(?:request|questions)\b",
-    re.IGNORECASE,
+_HYPOTHETICAL = Alternatives(
+    [
+        r"^(?:if|where|should|unless|in\s+the\s+event|whether|when)\b",
+        r"\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|supply|send|prioriti[sz]e|let)",
+        r"\b(?:I|we)\s+(?:am|are)\s+(?:requesting|posing|asking)\b",
+        r"\bmy\s+(?:request|questions)\b",
+    ],
+    # The words each alternative's matches hold (one of each group). Keep in step.
+    [
+        (("if", "where", "should", "unless", "in", "whether", "when"),),
+        (("could", "can", "would"), ("you",), ("provide", "supply", "send", "prioriti", "let")),
+        (("requesting", "posing", "asking"),),
+        (("my",), ("request", "questions")),
+    ],
 )
 _RIGHTS_BOILERPLATE_PATTERNS = [
     r"internal\s+review",
@@ -129,6 +138,8 @@ _HYPOTHETICAL_WORDS = Words("you", "requesting", "posing", "asking", "my")
 _MANIFESTLY_WORDS = Words("manifestly")
 _VEXATIOUS_WORDS = Words("vexatious", "repeated")
 _ACCESSIBLE_WORDS = Words("accessible")
+# Every regulation is written "reg", "regulation(s)" or "r.".
+_REGULATION_WORDS = Words("reg", "r.")
 _DIGIT = re.compile(r"\d")
 _EIR = re.compile(r"(?i:environmental\s+information\s+regulations)|\bEIRs?\b")
 _FOI_ACT = re.compile(r"freedom\s+of\s+information|\bFOI(?:A|SA)?\b", re.IGNORECASE)
@@ -162,11 +173,13 @@ def _reasons_in(sentence: str, regime: str) -> tuple[frozenset[str], frozenset[s
 
     A reply's sentences are read again for each letter and answer they belong to: remembered.
     """
+    lower = folded(sentence)
     if _DIGIT.search(sentence):
-        numbered = frozenset(_sections_in(sentence, regime) | _regulations_in(sentence))
+        numbered = frozenset(_sections_in(sentence, regime))
+        if may_match(lower, _REGULATION_WORDS):
+            numbered |= _regulations_in(sentence)
     else:
         numbered = frozenset()  # sections and regulations are written with their numbers
-    lower = folded(sentence)
     described = _described_in(sentence, regime, lower)
     personal = None
     if may_match(lower, _PERSONAL_DATA_WORDS) and _PERSONAL_DATA_WITHHELD.search(sentence):
@@ -213,7 +226,7 @@ def _is_relied_on(sentence: str) -> bool:
         lower is None
         or lower.startswith(_HYPOTHETICAL_OPENINGS)
         or may_match(lower, _HYPOTHETICAL_WORDS)
-    ) and _HYPOTHETICAL.search(sentence):
+    ) and _HYPOTHETICAL.search(sentence, lower):
         return False
     return not (
         may_match(lower, _RIGHTS_BOILERPLATE_WORDS)

@@ -161,7 +161,10 @@ def _sentences(text: str) -> tuple[str, ...]:
     """Several rules read the same reply sentence by sentence: split it once."""
     found: list[str] = []
     for paragraph in paragraphs(text):
-        found.extend(part.strip() for part in _SENTENCE_END.split(paragraph) if part.strip())
+        if "." in paragraph or "!" in paragraph or "?" in paragraph:
+            found.extend(part.strip() for part in _SENTENCE_END.split(paragraph) if part.strip())
+        elif paragraph.strip():
+            found.append(paragraph.strip())  # no sentence ends inside: a heading, a table row
     return tuple(found)
 
 

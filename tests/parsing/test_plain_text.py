@@ -62,6 +62,9 @@ _PHRASES = [
     "Any further information is exempt; we withhold further information.",
     "Some of the information is unable to provide all of the data.",
     "We are unable to provide all the files, which were partially disclosed in part.",
+    "In the event of a delay, could you please prioritise part 2?",
+    "We are asking whether my questions, as my request said, can you let us know.",
+    "Whether or not: would you supply it? I am requesting it.",
     "\u0130f you wish, the \u0131nformation Comm\u0131ssioner can help with re\u017fe.",
 ]
 
@@ -164,6 +167,15 @@ def test_may_match_reads_a_long_text_word_by_word():
         (outcomes._PARTIAL, outcomes._PARTIAL_PARTS),
         # The rights and "maybe later" patterns as first written, as one alternation each.
         ([r"information\s+commissioner|\bICO\b|complain|appeal|re-?use|copyright"], kinds._RIGHTS),
+        (
+            [
+                r"^(?:if|where|should|unless|in\s+the\s+event|whether|when)\b|"
+                r"\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|supply|send|prioriti[sz]e|"
+                r"let)|\b(?:I|we)\s+(?:am|are)\s+(?:requesting|posing|asking)\b|"
+                r"\bmy\s+(?:request|questions)\b"
+            ],
+            exemptions._HYPOTHETICAL,
+        ),
         (
             [
                 r"(?<!grateful\s)(?<!helpful\s)(?<!appreciate\sit\s)(?<!appreciated\s)\bif\b|"

@@ -316,12 +316,21 @@ class Alternatives:
         `starts`, if given, holds for each pattern the words (lower case) every match of it
         starts with: a long text is then tried only where they are (see `match_at_places`).
         """
-        self._parts = [
-            (re.compile(pattern, flags), tuple(frozenset(group) for group in groups))
-            for pattern, groups in zip(patterns, needs, strict=True)
-        ]
-        self._all = tuple(part for part, _ in self._parts)
+        self._all = tuple(re.compile(pattern, flags) for pattern in patterns)
         self._words = Words(*{word for groups in needs for group in groups for word in group})
+        # Each group is one bit; a word sets the bits of the groups it is in, and an alternative
+        # is allowed when the words present set every bit of its groups.
+        self._group_bits = dict.fromkeys(self._words, 0)
+        self._parts: list[tuple[re.Pattern[str], int]] = []
+        bit = 1
+        for part, groups in zip(self._all, needs, strict=True):
+            need = 0
+            for group in groups:
+                for word in group:
+                    self._group_bits[word] |= bit
+                need |= bit
+                bit <<= 1
+            self._parts.append((part, need))
         self._choices: dict[frozenset[str], tuple[re.Pattern[str], ...]] = {}
         self._starts = dict(zip(self._all, starts, strict=True)) if starts is not None else None
 
@@ -352,11 +361,10 @@ class Alternatives:
         if allowed is None:
             if len(self._choices) >= _MAX_CHOICES:
                 self._choices.clear()
-            allowed = tuple(
-                part
-                for part, groups in self._parts
-                if all(not present.isdisjoint(group) for group in groups)
-            )
+            found = 0
+            for word in present:
+                found |= self._group_bits[word]
+            allowed = tuple(part for part, need in self._parts if need & found == need)
             self._choices[present] = allowed
         return allowed
 

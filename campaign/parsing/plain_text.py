@@ -68,15 +68,30 @@ _LIST_START = re.compile(r"^(?:[-*>]|\(?\d{1,2}[.)]|\(?[a-z][.)]|[QA]\d+\b|Q\s?\
 
 def normalise(text: str) -> str:
     """One spelling of punctuation and spaces; line structure kept."""
-    return _normalise(text)
+    found = _NORMALISED.get(text)
+    if found is None:
+        if len(_NORMALISED) >= _MAX_NORMALISED:
+            _NORMALISED.clear()
+        found = _normalised(text)
+        _NORMALISED[text] = found
+        # Normalising a normalised text changes nothing, and rules often normalise again what
+        # another rule made from a normalised text (the letter without the request's questions).
+        _NORMALISED[found] = found
+    return found
 
 
-@functools.lru_cache(maxsize=256)
-def _normalise(text: str) -> str:
-    """Several rules normalise the same reply and its parts: each is done once."""
+# Several rules normalise the same reply and its parts: each is done once.
+_NORMALISED: dict[str, str] = {}
+_MAX_NORMALISED = 512
+# Spaces that would be stripped from the end of a line.
+_TRAILING = (" \n", "\t\n", "\f\n", "\v\n")
+
+
+def _normalised(text: str) -> str:
     text = _respelled(text.replace("\r\n", "\n"))
-    # Line by line: a regex for trailing spaces rescans long runs of spaces from every start.
-    text = "\n".join(line.rstrip(" \t\f\v") for line in text.split("\n"))
+    if any(end in text for end in _TRAILING) or text.endswith((" ", "\t", "\f", "\v")):
+        # Line by line: a regex for trailing spaces rescans long runs of spaces from every start.
+        text = "\n".join([line.rstrip(" \t\f\v") for line in text.split("\n")])
     if "\t" in text or "   " in text:
         # Without them every run is at most two spaces, which would be replaced by themselves.
         text = _SPACE_RUN.sub("  ", text)

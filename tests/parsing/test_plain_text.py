@@ -132,8 +132,11 @@ def _plain_normalise(text: str) -> str:
 
 def test_normalise_matches_a_translation_table():
     alphabet = [*_ODD_CHARACTERS, "a", "B", " ", "\n", ".", "-", "'"]
-    for text in _random_texts(3000, alphabet):
+    for text in [*_random_texts(3000, alphabet), "a \n\tb\f\n", "a\v", "a\t \u00a0\nb"]:
         assert normalise(text) == _plain_normalise(text), repr(text)
+        # A normalised text is remembered as its own normal form.
+        assert _plain_normalise(normalise(text)) == normalise(text), repr(text)
+        assert normalise(normalise(text)) == normalise(text)
 
 
 def test_words_in_finds_exactly_the_known_words_a_text_holds():

@@ -18,9 +18,9 @@ from campaign.parsing.plain_text import (
     Words,
     caseless,
     folded,
-    may_match,
     sentences,
     without_links,
+    words_in,
 )
 
 # Sections of FOIA 2000 and FOISA 2002 that refuse information (s12 cost, s14 vexatious, the
@@ -173,16 +173,16 @@ def _reasons_in(sentence: str, regime: str) -> tuple[frozenset[str], frozenset[s
 
     A reply's sentences are read again for each letter and answer they belong to: remembered.
     """
-    lower = folded(sentence)
+    words = words_in(folded(sentence))  # found once for every rule
     if _DIGIT.search(sentence):
         numbered = frozenset(_sections_in(sentence, regime))
-        if may_match(lower, _REGULATION_WORDS):
+        if not words.isdisjoint(_REGULATION_WORDS):
             numbered |= _regulations_in(sentence)
     else:
         numbered = frozenset()  # sections and regulations are written with their numbers
-    described = _described_in(sentence, regime, lower)
+    described = _described_in(sentence, regime, words)
     personal = None
-    if may_match(lower, _PERSONAL_DATA_WORDS) and _PERSONAL_DATA_WITHHELD.search(sentence):
+    if not words.isdisjoint(_PERSONAL_DATA_WORDS) and _PERSONAL_DATA_WITHHELD.search(sentence):
         personal = "reg13" if regime == "eir" else ("s38" if regime == "foisa" else "s40")
     return numbered, frozenset(described), personal
 
@@ -222,15 +222,14 @@ def _relied_on_sentences(text: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=8192)
 def _is_relied_on(sentence: str) -> bool:
     lower = folded(sentence)
+    words = words_in(lower)  # found once for every rule (`isdisjoint`: it has none of them)
     if (
-        lower is None
-        or lower.startswith(_HYPOTHETICAL_OPENINGS)
-        or may_match(lower, _HYPOTHETICAL_WORDS)
-    ) and _HYPOTHETICAL.search(sentence, lower):
+        lower.startswith(_HYPOTHETICAL_OPENINGS) or not words.isdisjoint(_HYPOTHETICAL_WORDS)
+    ) and _HYPOTHETICAL.search(sentence, lower, words):
         return False
     return not (
-        may_match(lower, _RIGHTS_BOILERPLATE_WORDS)
-        and _RIGHTS_BOILERPLATE_PARTS.search(sentence, lower)
+        not words.isdisjoint(_RIGHTS_BOILERPLATE_WORDS)
+        and _RIGHTS_BOILERPLATE_PARTS.search(sentence, lower, words)
         and not re.search(r"exempt|withh[oe]ld", sentence, re.IGNORECASE)
     )
 
@@ -266,28 +265,30 @@ def _regulations_in(sentence: str) -> set[str]:
     return found
 
 
-def _described_in(sentence: str, regime: str, lower: str | None) -> set[str]:
+def _described_in(sentence: str, regime: str, words: frozenset[str]) -> set[str]:
     """Reasons named in words only, e.g. Kent's "beyond the 18 hours" for the cost limit.
 
     Personal data is read by `_reasons_in`, as it depends on the sections named already.
+    `words` are the sentence's known words (`words_in`); a pattern whose words it has none of
+    (`isdisjoint`) is not tried.
     """
     found = set()
     eir = regime == "eir"
     if (
-        may_match(lower, _COST_LIMIT_WORDS)
+        not words.isdisjoint(_COST_LIMIT_WORDS)
         and _COST_LIMIT.search(sentence)
         and not _is_general_statement(sentence)
     ):
         found.add("reg12(4)(b)" if eir else "s12")
-    if may_match(lower, _MANIFESTLY_WORDS) and _MANIFESTLY_UNREASONABLE.search(sentence):
+    if not words.isdisjoint(_MANIFESTLY_WORDS) and _MANIFESTLY_UNREASONABLE.search(sentence):
         found.add("reg12(4)(b)")
     if (
-        may_match(lower, _VEXATIOUS_WORDS)
+        not words.isdisjoint(_VEXATIOUS_WORDS)
         and _VEXATIOUS.search(sentence)
         and _RELIES.search(sentence)
     ):
         found.add("reg12(4)(b)" if eir else "s14")
-    if may_match(lower, _ACCESSIBLE_WORDS) and _ACCESSIBLE_ELSEWHERE.search(sentence):
+    if not words.isdisjoint(_ACCESSIBLE_WORDS) and _ACCESSIBLE_ELSEWHERE.search(sentence):
         found.add("s25" if regime == "foisa" else "s21")
     return found
 

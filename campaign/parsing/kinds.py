@@ -24,9 +24,9 @@ from campaign.parsing.plain_text import (
     caseless,
     flat,
     folded,
-    may_match,
     sentences,
     without_links,
+    words_in,
 )
 
 
@@ -431,15 +431,29 @@ _CLARIF_WORDS = Words("clarif")
 _CONDITIONAL_WORDS = Words("if", "where")
 
 
+# A sentence as the rules below read it: its text, folded (`folded`), and the known words in it
+# (`words_in`), found once for all the rules.
+_Read = tuple[str, str, frozenset[str]]
+
+
+def _read(sentence: str) -> _Read:
+    lower = folded(sentence)
+    return sentence, lower, words_in(lower)
+
+
 def _any_sentence(
-    pattern: re.Pattern[str] | Alternatives,
-    words: tuple[str, ...],
-    chosen: list[tuple[str, str | None]],
+    pattern: re.Pattern[str] | Alternatives, words: Words, chosen: list[_Read]
 ) -> bool:
-    """Whether the pattern (or its parts) matches one of the (sentence, folded sentence) pairs."""
+    """Whether the pattern (or its parts) matches one of the sentences that have its words.
+
+    (`isdisjoint`: the sentence has none of the words, so the pattern cannot match.)
+    """
     if isinstance(pattern, re.Pattern):
-        return any(may_match(lower, words) and pattern.search(s) for s, lower in chosen)
-    return any(may_match(lower, words) and pattern.search(s, lower) for s, lower in chosen)
+        return any(not found.isdisjoint(words) and pattern.search(s) for s, _, found in chosen)
+    return any(
+        not found.isdisjoint(words) and pattern.search(s, lower, found)
+        for s, lower, found in chosen
+    )
 
 
 def _formal(text: str) -> bool:
@@ -467,41 +481,43 @@ def read_kind_signs(text: str, subject: str = "") -> KindSigns:
     """Find the phrases of each message kind in the authority's own sentences."""
     # Mail systems state a failure at the top; the rest is the returned message.
     head = f"{subject}\n{text[:1500]}"
-    own = [(s, folded(s)) for s in sentences(without_links(text)) if not _HYPOTHETICAL.search(s)]
+    own = [_read(s) for s in sentences(without_links(text)) if not _HYPOTHETICAL.search(s)]
+    # (`isdisjoint`: a sentence has none of the words, so the pattern after it cannot match.)
     outside_rights = [
-        (s, lower)
-        for s, lower in own
-        if not (may_match(lower, _RIGHTS_WORDS) and _RIGHTS.search(s, lower))
+        (s, lower, found)
+        for s, lower, found in own
+        if found.isdisjoint(_RIGHTS_WORDS) or not _RIGHTS.search(s, lower, found)
     ]
     # Sentences about reviews in general ("reviews are answered within 20 working days") are
     # boilerplate; the ones about this requester's own review, or naming a date, are not.
     promises = [
-        (s, lower)
-        for s, lower in outside_rights
-        if not (may_match(lower, _REVIEW_WORDS) and _REVIEW_WORD.search(s))
+        (s, lower, found)
+        for s, lower, found in outside_rights
+        if found.isdisjoint(_REVIEW_WORDS)
+        or not _REVIEW_WORD.search(s)
         or _THEIR_REVIEW.search(s)
         or any(dates_in(s))
     ]
     asking = [
-        (s, lower)
-        for s, lower in outside_rights
-        if not (may_match(lower, _CLARIF_WORDS) and _NOT_ASKING.search(s))
-        and not (may_match(lower, _MAYBE_LATER_WORDS) and _MAYBE_LATER.search(s, lower))
+        (s, lower, found)
+        for s, lower, found in outside_rights
+        if (found.isdisjoint(_CLARIF_WORDS) or not _NOT_ASKING.search(s))
+        and (found.isdisjoint(_MAYBE_LATER_WORDS) or not _MAYBE_LATER.search(s, lower, found))
     ]
     unconditional = [
-        (s, lower)
-        for s, lower in promises
-        if not (may_match(lower, _CONDITIONAL_WORDS) and _CONDITIONAL.search(s))
+        (s, lower, found)
+        for s, lower, found in promises
+        if found.isdisjoint(_CONDITIONAL_WORDS) or not _CONDITIONAL.search(s)
     ]
     return KindSigns(
         bounce=_BOUNCE_PARTS.search(head, caseless(head)),
         delay_notice=bool(_DELAY_NOTICE.search(head)),
         away=bool(_AWAY.search(flat(f"{subject}\n{text[:800]}"))),
         review_done=any(
-            may_match(lower, _REVIEW_DONE_WORDS)
+            not found.isdisjoint(_REVIEW_DONE_WORDS)
             and _REVIEW_DONE.search(s)
             and not _PROMISE.search(s)
-            for s, lower in outside_rights
+            for s, _, found in outside_rights
         ),
         extension=_any_sentence(_EXTENSION, _EXTENSION_WORDS, unconditional),
         acknowledged=_any_sentence(_ACKNOWLEDGED_PARTS, _ACKNOWLEDGED_WORDS, promises),

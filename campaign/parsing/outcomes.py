@@ -27,6 +27,7 @@ from campaign.parsing.plain_text import (
     may_match,
     normalise,
     paragraphs,
+    words_in,
 )
 
 _INFO = (
@@ -390,18 +391,22 @@ def _sentence_findings(sentence: str) -> tuple[bool, bool, bool, bool, bool]:
     A reply's sentences are read again for each letter and answer they belong to: remembered.
     """
     lower = folded(sentence)
-    not_held = _not_held_in(sentence, lower)
+    words = words_in(lower)  # found once for every rule (`isdisjoint`: it has none of them)
+    not_held = _NOT_HELD_PARTS.search(sentence, lower, words)
     withheld = (
-        not not_held and _withheld_in(sentence, lower) and not _only_published_elsewhere(sentence)
+        not not_held
+        and not words.isdisjoint(_WITHHELD_WORDS)
+        and _WITHHELD_PARTS.search(sentence, lower, words)
+        and not _only_published_elsewhere(sentence)
     )
-    partial = may_match(lower, _PARTIAL_WORDS) and _PARTIAL_PARTS.search(sentence, lower)
+    partial = not words.isdisjoint(_PARTIAL_WORDS) and _PARTIAL_PARTS.search(sentence, lower, words)
     disclosed = (
         not not_held
-        and may_match(lower, _DISCLOSED_WORDS)
-        and _DISCLOSED_PARTS.search(sentence, lower)
+        and not words.isdisjoint(_DISCLOSED_WORDS)
+        and _DISCLOSED_PARTS.search(sentence, lower, words)
     )
     pointed = (
-        may_match(lower, _POINTER_WORDS)
+        not words.isdisjoint(_POINTER_WORDS)
         and bool(_POINTER_RE.search(sentence))
         and not _NOT_A_POINTER.search(sentence)
     )

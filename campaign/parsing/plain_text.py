@@ -349,12 +349,13 @@ class Alternatives:
         self._choices: dict[frozenset[str], tuple[re.Pattern[str], ...]] = {}
         self._starts = dict(zip(self._all, starts, strict=True)) if starts is not None else None
 
-    def search(self, text: str, lower: str | None) -> bool:
+    def search(self, text: str, lower: str | None, words: frozenset[str] | None = None) -> bool:
         """Whether any alternative matches the text (`lower` from `folded`/`caseless`).
 
-        With `lower` None (words not checked) every alternative is tried.
+        With `lower` None (words not checked) every alternative is tried. `words`, if given, are
+        `words_in(lower)`, found already.
         """
-        parts = self._all if lower is None else self._allowed(lower)
+        parts = self._all if lower is None else self._allowed(lower, words)
         if self._starts is not None and len(text) > _SHORT_TEXT and parts:
             aligned = letter_folded(text)
             if aligned is not None:
@@ -366,9 +367,11 @@ class Alternatives:
                 return True
         return False
 
-    def _allowed(self, lower: str) -> tuple[re.Pattern[str], ...]:
+    def _allowed(self, lower: str, words: frozenset[str] | None) -> tuple[re.Pattern[str], ...]:
         """The alternatives that have a word of each of their groups in the text, in order."""
-        if len(lower) <= _SHORT_TEXT:
+        if words is not None:
+            present = words & self._words
+        elif len(lower) <= _SHORT_TEXT:
             present = words_in(lower) & self._words
         else:
             present = frozenset([word for word in self._words if word in lower])

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator
 
 from campaign.parsing.plain_text import (
-    Words,
     caseless,
     letter_folded,
     may_match,
@@ -191,10 +190,11 @@ def _find_reference(text: str, title: bool) -> str | None:
 
 
 # Words at least one of which every match of a pattern contains (lower case, read from its
-# alternatives): a text with none of them is not scanned with it. Keep in step.
-_ASSIGNED_WORDS = Words("ref", "case")
+# alternatives): a text with none of them is not scanned with it. Keep in step. (Plain tuples:
+# a page is searched for these few words, not read for all the words the rules know.)
+_ASSIGNED_WORDS = ("ref", "case")
 # ... and one of these: "your reference is", "given/allocated ... reference", "logged under".
-_ASSIGNED_VERBS = Words(
+_ASSIGNED_VERBS = (
     "your",
     "given",
     "allocated",
@@ -204,11 +204,9 @@ _ASSIGNED_VERBS = Words(
     "registered",
     "recorded",
 )
-_LOOSE_WORDS = Words("ref", "cyf", "request", "case", "foi", "eir")
-_QUOTED_WORDS = Words(
-    "ref",
-)
-_BRACKETED_WORDS = Words("ref", "case")
+_LOOSE_WORDS = ("ref", "cyf", "request", "case", "foi", "eir")
+_QUOTED_WORDS = ("ref",)
+_BRACKETED_WORDS = ("ref", "case")
 
 
 def _candidates(text: str, *, title: bool) -> Iterator[tuple[str, bool]]:

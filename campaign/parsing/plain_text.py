@@ -352,8 +352,8 @@ class Alternatives:
     def search(self, text: str, lower: str | None, words: frozenset[str] | None = None) -> bool:
         """Whether any alternative matches the text (`lower` from `folded`/`caseless`).
 
-        With `lower` None (words not checked) every alternative is tried. `words`, if given, are
-        `words_in(lower)`, found already.
+        With `lower` None (words not checked) every alternative is tried. `words` are
+        `words_in(lower)` for a sentence, which every rule reads.
         """
         parts = self._all if lower is None else self._allowed(lower, words)
         if self._starts is not None and len(text) > _SHORT_TEXT and parts:
@@ -371,9 +371,9 @@ class Alternatives:
         """The alternatives that have a word of each of their groups in the text, in order."""
         if words is not None:
             present = words & self._words
-        elif len(lower) <= _SHORT_TEXT:
-            present = words_in(lower) & self._words
         else:
+            # A text that is not a sentence (a letter's head, an answer block) is read by no
+            # other rule: it is searched for these words alone.
             present = frozenset([word for word in self._words if word in lower])
         allowed = self._choices.get(present)
         if allowed is None:

@@ -244,13 +244,15 @@ def _quote_anchors(
     candidates: list[tuple[int, int, float, tuple[int, int]]] = []
     texts = [_without_marker(unit.text) for unit in units]
     comparable = [_comparable(text) for text, _ in texts]
+    # Each paragraph with the next two, joined once for every question.
+    windows = [" ".join(comparable[position : position + 3]) for position in range(len(texts))]
     for number, question in enumerate(wanted, start=1):
         if len(question) < 8:
             continue
         words = {word for word in question.split() if len(word) > 3}
         for position in range(len(texts)):
             candidate = comparable[position]
-            if not candidate or not _shares_words(words, candidate, position, comparable):
+            if not candidate or not _shares_words(words, candidate, windows[position]):
                 continue
             score, end = _quote_score(question, position, comparable, texts)
             if score >= _QUOTE_THRESHOLD:
@@ -258,12 +260,10 @@ def _quote_anchors(
     return _best_sequence(candidates, units), {position for position, *_ in candidates}
 
 
-def _shares_words(
-    words: set[str], candidate: str, position: int, comparable: Sequence[str]
-) -> bool:
+def _shares_words(words: set[str], candidate: str, window: str) -> bool:
+    """Whether the paragraph and the next two (`window`) have half the question's words."""
     if not words:
         return True
-    window = " ".join(comparable[position : position + 3])
     present = sum(1 for word in words if word in window)
     return present * 2 >= len(words) and candidate.split()[0] in window
 

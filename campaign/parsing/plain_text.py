@@ -123,11 +123,25 @@ def _without_links(text: str) -> str:
     # texts without them are left as they are without scanning. No other letters match these
     # case-insensitively, so lower() may be used on any text.
     lower = text.lower()
-    if "http" in lower or "www" in lower:
-        text = _URL.sub(" ", text)
-    if "@" in text or "[" in text:
-        text = _EMAIL.sub(" ", text)
-    return text
+    urls = "http" in lower or "www" in lower
+    if "[" in text and "email" in caseless(text):
+        # An "[email address]" placeholder may run over a line break: the whole text is read.
+        if urls:
+            text = _URL.sub(" ", text)
+        return _EMAIL.sub(" ", text)
+    emails = "@" in text
+    if not (urls or emails):
+        return text
+    # Otherwise no address runs over a line break: only the lines that have one are read.
+    lines = text.split("\n")
+    lower_lines = lower.split("\n")  # in step: lower-casing never adds or removes a line break
+    for index, line in enumerate(lines):
+        if urls and ("http" in lower_lines[index] or "www" in lower_lines[index]):
+            line = _URL.sub(" ", line)
+        if emails and "@" in line:
+            line = _EMAIL.sub(" ", line)
+        lines[index] = line
+    return "\n".join(lines)
 
 
 def paragraphs(text: str) -> list[str]:

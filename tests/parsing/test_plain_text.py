@@ -15,6 +15,7 @@ from campaign.parsing.plain_text import (
     folded,
     may_match,
     normalise,
+    without_links,
     words_in,
 )
 
@@ -137,6 +138,24 @@ def test_normalise_matches_a_translation_table():
         # A normalised text is remembered as its own normal form.
         assert _plain_normalise(normalise(text)) == normalise(text), repr(text)
         assert normalise(normalise(text)) == normalise(text)
+
+
+def _plain_without_links(text: str) -> str:
+    """`without_links` as first written: both patterns over the whole text."""
+    url = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
+    email = re.compile(
+        r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)+|\[(?:FOI\s*#\s*\d+\s+)?email"
+        r"(?:\s+address)?\]",
+        re.IGNORECASE,
+    )
+    return email.sub(" ", url.sub(" ", text))
+
+
+def test_without_links_matches_both_patterns_over_the_whole_text():
+    alphabet = ["http://a.b/c", "HTTPS://x", "www.", "WwW.", "a@b.c", "@", "x.y", "[", "]"]
+    alphabet += ["[email]", "[FOI #1\nEMA\u0130L address]", "email", " ", "\n", "\u0130", "a"]
+    for text in _random_texts(3000, alphabet):
+        assert without_links(text) == _plain_without_links(text), repr(text)
 
 
 def test_words_in_finds_exactly_the_known_words_a_text_holds():

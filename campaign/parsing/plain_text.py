@@ -88,6 +88,7 @@ _TRAILING = (" \n", "\t\n", "\f\n", "\v\n")
 
 
 def _normalised(text: str) -> str:
+    """`normalise` done: each step only where the text has what it changes."""
     text = _respelled(text.replace("\r\n", "\n"))
     if any(end in text for end in _TRAILING) or text.endswith((" ", "\t", "\f", "\v")):
         # Line by line: a regex for trailing spaces rescans long runs of spaces from every start.
@@ -244,7 +245,8 @@ def may_match(folded_text: str | None, words: Words | tuple[str, ...]) -> bool:
 
 
 # Sentences are read for their words once; a long text (a whole letter) is searched instead for
-# the few words a rule needs, as reading all its words would cost more.
+# the few words a rule needs, as reading all its words would cost more. Phrases with the words
+# they start with are tried in a long text only where those are (`match_at_places`).
 _SHORT_TEXT = 2000
 # Words are looked for within runs of letters and digits: a word made of them alone occurs in a
 # text only inside one such run. Words with other characters ("re-use") are looked for with `in`.

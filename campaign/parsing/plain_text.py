@@ -253,6 +253,7 @@ _SHORT_TEXT = 2000
 _RUN = re.compile(r"[a-z0-9]+")
 _WORD_END = ""  # the key under which a trie node holds the word that ends there
 _TRIE: dict[str, Any] = {}
+_LONGEST = [0]  # the length of the longest word in the trie
 _SPANNING: set[str] = set()
 # Past these sizes the remembered runs and texts start afresh.
 _MAX_RUNS = 65_536
@@ -268,7 +269,7 @@ class _WordsInRun(dict[str, frozenset[str]]):
         found = []
         for start in range(len(run)):
             node = _TRIE
-            for char in run[start:]:
+            for char in run[start : start + _LONGEST[0]]:  # no word is longer: a long run is linear
                 node = node.get(char)
                 if node is None:
                     break
@@ -292,6 +293,7 @@ def _learn(words: frozenset[str]) -> None:
         for char in word:
             node = node.setdefault(char, {})
         node[_WORD_END] = word
+        _LONGEST[0] = max(_LONGEST[0], len(word))
     _IN_RUN.clear()
     _IN_TEXT.clear()
 

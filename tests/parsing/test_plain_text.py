@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 
 import pytest
 
@@ -247,3 +248,9 @@ def test_alternatives_tried_where_their_words_start_in_a_long_text(whole, parts)
     for text in texts:
         for lower in (caseless(text), None):
             assert parts.search(text, lower) == bool(whole.search(text)), text[:200]
+
+
+def test_a_long_run_of_letters_is_read_in_linear_time():
+    started = time.monotonic()
+    assert words_in("n" * 400_000) == frozenset()
+    assert time.monotonic() - started < 5

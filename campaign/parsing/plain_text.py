@@ -438,6 +438,12 @@ def match_at_places(
 
     Every match of the pattern starts with one of `starts` (in any case), so it is enough to
     try it at each place `lower` (from `letter_folded`) has one of them: a long text is not
-    tried at each of its characters.
+    tried at each of its characters. (A match anywhere will do, so the places are not sorted.)
     """
-    return any(pattern.match(text, place) for place in places(lower, starts))
+    for word in starts:
+        place = lower.find(word)
+        while place >= 0:
+            if pattern.match(text, place):
+                return True
+            place = lower.find(word, place + 1)
+    return False

@@ -140,6 +140,9 @@ _VEXATIOUS_WORDS = Words("vexatious", "repeated")
 _ACCESSIBLE_WORDS = Words("accessible")
 # Every regulation is written "reg", "regulation(s)" or "r.".
 _REGULATION_WORDS = Words("reg", "r.")
+# Every section is written "section(s)" before its number, or "s"/"ss" right before it (with a
+# full stop or space between at most): `_SECTION_LIST` is run only on a folded sentence with one.
+_SECTION_HINT = re.compile(r"s\.?\s?\d|section")
 _DIGIT = re.compile(r"\d")
 _EIR = re.compile(r"(?i:environmental\s+information\s+regulations)|\bEIRs?\b")
 _FOI_ACT = re.compile(r"freedom\s+of\s+information|\bFOI(?:A|SA)?\b", re.IGNORECASE)
@@ -173,9 +176,10 @@ def _reasons_in(sentence: str, regime: str) -> tuple[frozenset[str], frozenset[s
 
     A reply's sentences are read again for each letter and answer they belong to: remembered.
     """
-    words = words_in(folded(sentence))  # found once for every rule
+    lower = folded(sentence)
+    words = words_in(lower)  # found once for every rule
     if _DIGIT.search(sentence):
-        numbered = frozenset(_sections_in(sentence, regime))
+        numbered = frozenset(_sections_in(sentence, regime) if _SECTION_HINT.search(lower) else ())
         if not words.isdisjoint(_REGULATION_WORDS):
             numbered |= _regulations_in(sentence)
     else:

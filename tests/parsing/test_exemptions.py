@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from campaign.parsing import exemptions
 from campaign.parsing.exemptions import find_exemptions, regime_of
+from campaign.parsing.plain_text import folded
 
 
 @pytest.mark.parametrize(
@@ -101,3 +105,14 @@ def test_no_exemptions_where_none_is_applied(text):
 )
 def test_regime_of_the_letter(text, regime):
     assert regime_of(text) == regime
+
+
+def test_sections_are_looked_for_only_where_the_hint_finds_one():
+    rng = random.Random(9)
+    pieces = ["s", "S", "ss", ".", " ", "\t", "1", "12", "40", "section", "SECTIONS", "\u017f"]
+    pieces += ["(", ")", "and", ",", "of the Data Protection Act", "x", "\u00df", "2"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        if not exemptions._SECTION_HINT.search(folded(text)):
+            assert not exemptions._sections_in(text, "foia"), text
+            assert not exemptions._sections_in(text, "foisa"), text

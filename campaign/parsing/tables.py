@@ -13,8 +13,9 @@ Coordinates are PDF points with y growing downwards (top of the page is 0).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from campaign.parsing.extracted import Table
 
@@ -27,9 +28,11 @@ MAX_LINES = 1500
 MAX_CROSSINGS = 20_000
 
 
-@dataclass(frozen=True)
-class Line:
-    """A horizontal (y fixed) or vertical (x fixed) ruled line: `at` is that fixed coordinate."""
+class Line(NamedTuple):
+    """A horizontal (y fixed) or vertical (x fixed) ruled line: `at` is that fixed coordinate.
+
+    A tuple, not a dataclass: a page of figures draws thousands, made one by one.
+    """
 
     at: float
     start: float
@@ -124,14 +127,19 @@ _Crossings = dict[tuple[float, float], tuple[set[int], set[int]]]
 
 
 def _crossings(horizontal: list[Line], vertical: list[Line]) -> _Crossings | None:
-    """Points where a vertical line meets a horizontal one, with the lines through each."""
+    """Points where a vertical line meets a horizontal one, with the lines through each.
+
+    Both lists come from _merge, sorted by `at`: each vertical line only looks at the
+    horizontal ones within its own height, found by bisection, not at every one on the page.
+    """
     points: _Crossings = {}
+    heights = [h.at for h in horizontal]
     for v_index, v in enumerate(vertical):
-        for h_index, h in enumerate(horizontal):
-            if (
-                h.start - CROSS <= v.at <= h.end + CROSS
-                and v.start - CROSS <= h.at <= v.end + CROSS
-            ):
+        first = bisect_left(heights, v.start - CROSS)
+        last = bisect_right(heights, v.end + CROSS)
+        for h_index in range(first, last):
+            h = horizontal[h_index]
+            if h.start - CROSS <= v.at <= h.end + CROSS:
                 through = points.setdefault((v.at, h.at), (set(), set()))
                 through[0].add(v_index)
                 through[1].add(h_index)
@@ -151,8 +159,9 @@ def _cells(points: _Crossings) -> list[Box]:
         values.sort()
     cells = []
     for (x, y), (verticals, horizontals) in points.items():
-        below = [other for other in by_x[x] if other > y]
-        right = [other for other in by_y[y] if other > x]
+        column, row = by_x[x], by_y[y]
+        below = column[bisect_right(column, y) :]
+        right = row[bisect_right(row, x) :]
         cell = _smallest_cell(points, x, y, verticals, horizontals, below, right)
         if cell:
             cells.append(cell)

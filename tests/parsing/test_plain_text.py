@@ -10,6 +10,7 @@ import pytest
 
 from campaign.parsing import exemptions, kinds, outcomes, reply
 from campaign.parsing.plain_text import (
+    _REPLACEMENTS,
     Alternatives,
     Words,
     caseless,
@@ -86,47 +87,7 @@ def _corpus_sentences() -> list[str]:
 
 def _plain_normalise(text: str) -> str:
     """`normalise` as first written: a translation table, then every run of spaces."""
-    table = str.maketrans(
-        {
-            "\u00a0": " ",
-            "\u2002": " ",
-            "\u2003": " ",
-            "\u2009": " ",
-            "\u202f": " ",
-            "\u200b": "",
-            "\u200c": "",
-            "\u200d": "",
-            "\u200e": "",
-            "\u200f": "",
-            "\u202a": "",
-            "\u202b": "",
-            "\u202c": "",
-            "\u2060": "",
-            "\ufeff": "",
-            "\u00ad": "",
-            "\u2018": "'",
-            "\u2019": "'",
-            "\u201a": "'",
-            "\u2032": "'",
-            "\u201c": '"',
-            "\u201d": '"',
-            "\u201e": '"',
-            "\u2010": "-",
-            "\u2011": "-",
-            "\u2012": "-",
-            "\u2013": "-",
-            "\u2014": "-",
-            "\u2015": "-",
-            "\u2212": "-",
-            "\u00b7": "-",
-            "\u2022": "-",
-            "\u25cf": "-",
-            "\u25aa": "-",
-            "\uf0b7": "-",
-            "\u2026": "...",
-            "\r": "\n",
-        }
-    )
+    table = str.maketrans(_REPLACEMENTS)
     text = text.replace("\r\n", "\n").translate(table)
     text = "\n".join(line.rstrip(" \t\f\v") for line in text.split("\n"))
     return re.sub(r"[ \t]{2,}", "  ", text)
